@@ -1,0 +1,438 @@
+/**
+ * nanoBragg.c's command line, parsed the way the C parses it.
+ *
+ * The C makes one pass over argv; every token that starts with '-' is tested against
+ * every option in source order, mostly with strstr() (substring match), so one token may
+ * fire several options and the last flag in argv order wins. Values are read with
+ * atof/atoi. This module keeps those semantics (order, substring matches, the
+ * `continue`s, the collisions such as -twotheta_axis also setting the 2θ angle) and adds
+ * what the C lacks: a token that matches no option, a missing value or a value that is
+ * not a number stops with a FlagError naming it.
+ *
+ * Engine-only options use a double dash so they can never collide with the C's flags:
+ * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32.
+ */
+import type { Dtype } from '../math/precision.js';
+
+export const RTD = 180.0 * (1 / Math.PI);
+
+export type PivotName = 'SAMPLE' | 'BEAM';
+export type ConventionName = 'CUSTOM' | 'ADXV' | 'MOSFLM' | 'XDS' | 'DIALS' | 'DENZO';
+export type XtalShape = 'SQUARE' | 'ROUND' | 'GAUSS' | 'TOPHAT';
+export type PhiMode = 'spec' | 'c-parity';
+
+/** A bad command line: names the flag (or token) and what is wrong. Exit code 2. */
+export class FlagError extends Error {
+  override name = 'FlagError';
+  constructor(readonly flag: string, readonly problem: string) {
+    super(`${flag}: ${problem}`);
+  }
+}
+
+/** The C's variables after the argv pass, in the C's units (metres, radians). */
+export interface NanoBraggOptions {
+  // crystal
+  Na: number; Nb: number; Nc: number; Nraw: [number, number, number];
+  userCell: boolean; cell: [number, number, number, number, number, number]; // a b c (Å) α β γ (rad)
+  misset: [number, number, number, number]; // [flag, rx, ry, rz]; flag -1 = random
+  sampleX: number; sampleY: number; sampleZ: number;
+  matFile: string | null; hklFile: string | null; dumpFile: string;
+  defaultF: number;
+  mosaicSpread: number; mosaicDomains: number;
+  xtalShape: XtalShape; fudge: number;
+  interpolate: number; // 2 = auto
+  // beam
+  lambda0: number; dispersion: number; dispsteps: number;
+  hdivrange: number; vdivrange: number; hdivstep: number; vdivstep: number;
+  hdivsteps: number; vdivsteps: number; roundDiv: boolean;
+  sourceFile: string | null;
+  fluence: number; flux: number; exposure: number; beamsize: number;
+  polarization: number; nopolar: boolean;
+  waterSize: number;
+  // detector
+  distance: number; closeDistance: number; pixelSize: number;
+  fpixels: number; spixels: number; detsizeF: number; detsizeS: number;
+  Xbeam: number; Ybeam: number; Xclose: number; Yclose: number; ORGX: number; ORGY: number;
+  pivot: PivotName; convention: ConventionName;
+  fdet: [number, number, number]; sdet: [number, number, number]; odet: [number, number, number];
+  beamVector: [number, number, number]; polarVector: [number, number, number];
+  spindle: [number, number, number]; twothetaAxis: [number, number, number];
+  pix0Given: boolean;
+  rotx: number; roty: number; rotz: number; twotheta: number;
+  curvedDetector: boolean; pointPixel: boolean;
+  detectorMu: number; detectorThick: number; detectorThicksteps: number;
+  // sampling
+  phi0: number; osc: number; phistep: number; phisteps: number;
+  oversample: number; oversampleThick: boolean; oversamplePolar: boolean; oversampleOmega: boolean;
+  roi: [number, number, number, number]; // xmin xmax ymin ymax, -1 = default
+  dmin: number;
+  // output
+  floatFile: string; intFile: string; noiseFile: string; pgmFile: string;
+  calculateNoise: boolean; writePgm: boolean;
+  intfileScale: number; pgmScale: number; adc: number;
+  seed: number | null; mosaicSeed: number; missetSeed: number | null;
+  stolFile: string | null;
+  progress: boolean;
+  tracePixel: [number, number] | null; // slow, fast
+  // engine-only
+  phiMode: PhiMode; cThreads: number; dtype: Dtype;
+  /** flags seen, in argv order (for the config snapshot) */
+  seen: string[];
+}
+
+export function defaultOptions(): NanoBraggOptions {
+  return {
+    Na: 1, Nb: 1, Nc: 1, Nraw: [1, 1, 1],
+    userCell: false, cell: [0, 0, 0, 0, 0, 0], misset: [0, 0, 0, 0],
+    sampleX: 0, sampleY: 0, sampleZ: 0,
+    matFile: null, hklFile: null, dumpFile: 'Fdump.bin', defaultF: 0,
+    mosaicSpread: -1, mosaicDomains: -1, xtalShape: 'SQUARE', fudge: 1, interpolate: 2,
+    lambda0: 1.0e-10, dispersion: 0, dispsteps: -1,
+    hdivrange: -1, vdivrange: -1, hdivstep: -1, vdivstep: -1, hdivsteps: -1, vdivsteps: -1, roundDiv: true,
+    sourceFile: null,
+    fluence: 125932015286227086360700780544.0, flux: 0, exposure: 1, beamsize: 1e-4,
+    polarization: 0, nopolar: false, waterSize: 0,
+    distance: 100.0e-3, closeDistance: NaN, pixelSize: 0.1e-3,
+    fpixels: 0, spixels: 0, detsizeF: 102.4e-3, detsizeS: 102.4e-3,
+    Xbeam: NaN, Ybeam: NaN, Xclose: NaN, Yclose: NaN, ORGX: NaN, ORGY: NaN,
+    pivot: 'BEAM', convention: 'MOSFLM',
+    fdet: [0, 0, 1], sdet: [0, -1, 0], odet: [1, 0, 0],
+    beamVector: [1, 0, 0], polarVector: [0, 0, 1], spindle: [0, 0, 1], twothetaAxis: [0, 1, 0],
+    pix0Given: false,
+    rotx: 0, roty: 0, rotz: 0, twotheta: 0,
+    curvedDetector: false, pointPixel: false,
+    detectorMu: -1, detectorThick: 0, detectorThicksteps: -1,
+    phi0: 0, osc: -1, phistep: -1, phisteps: -1,
+    oversample: -1, oversampleThick: false, oversamplePolar: false, oversampleOmega: false,
+    roi: [-1, -1, -1, -1], dmin: 0,
+    floatFile: 'floatimage.bin', intFile: 'intimage.img', noiseFile: 'noiseimage.img', pgmFile: 'image.pgm',
+    calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
+    seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
+    tracePixel: null,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64',
+    seen: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// value readers: atof/atoi semantics for well-formed numbers, an error for anything else
+
+const FLOAT_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)$/i;
+const INT_RE = /^[+-]?\d+$/;
+
+function atof(flag: string, s: string | undefined): number {
+  if (s === undefined) throw new FlagError(flag, 'missing value');
+  const t = s.trim();
+  if (!FLOAT_RE.test(t)) throw new FlagError(flag, `expects a number, got '${s}'`);
+  const lower = t.toLowerCase().replace(/^\+/, '');
+  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
+  if (lower.endsWith('nan')) return NaN;
+  return Number(t);
+}
+
+function atoi(flag: string, s: string | undefined): number {
+  if (s === undefined) throw new FlagError(flag, 'missing value');
+  const t = s.trim();
+  if (!INT_RE.test(t)) throw new FlagError(flag, `expects an integer, got '${s}'`);
+  const v = Number(t);
+  if (!Number.isSafeInteger(v) || Math.abs(v) > 2147483647) throw new FlagError(flag, `integer out of range: '${s}'`);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// the option table, in the C's source order
+
+type Matcher = (tok: string) => boolean;
+const has = (s: string): Matcher => (tok) => tok.includes(s);
+const is = (s: string): Matcher => (tok) => tok === s;
+const hasLen = (s: string, len: number): Matcher => (tok) => tok.includes(s) && tok.length === len;
+const any = (...ms: Matcher[]): Matcher => (tok) => ms.some((m) => m(tok));
+
+interface Ctx { o: NanoBraggOptions; argv: string[]; i: number; tok: string }
+interface Spec {
+  /** how the option is named in help and errors */
+  name: string;
+  match: Matcher;
+  /** number of values the C requires after the flag (its argc test) */
+  nargs: number;
+  apply: (c: Ctx, v: (k: number) => string | undefined) => void;
+  /** the C `continue`s after this option: later options are not tested for this token */
+  cont?: boolean;
+  /** values taken, for the bookkeeping of which tokens are values (defaults to nargs) */
+  consumes?: (c: Ctx) => number;
+  help?: string;
+}
+
+const num = (c: Ctx, v: (k: number) => string | undefined, k: number) => atof(c.tok, v(k));
+const int = (c: Ctx, v: (k: number) => string | undefined, k: number) => atoi(c.tok, v(k));
+const vec3 = (c: Ctx, v: (k: number) => string | undefined): [number, number, number] =>
+  [num(c, v, 1), num(c, v, 2), num(c, v, 3)];
+const str = (c: Ctx, v: (k: number) => string | undefined, k: number) => {
+  const s = v(k);
+  if (s === undefined) throw new FlagError(c.tok, 'missing value');
+  return s;
+};
+
+const SPECS: Spec[] = [
+  { name: '-Na', match: has('-Na'), nargs: 1, cont: true, apply: (c, v) => { c.o.Na = c.o.Nraw[0] = int(c, v, 1); } },
+  { name: '-Nb', match: has('-Nb'), nargs: 1, cont: true, apply: (c, v) => { c.o.Nb = c.o.Nraw[1] = int(c, v, 1); } },
+  { name: '-Nc', match: has('-Nc'), nargs: 1, cont: true, apply: (c, v) => { c.o.Nc = c.o.Nraw[2] = int(c, v, 1); } },
+  { name: '-N', match: is('-N'), nargs: 1, cont: true, apply: (c, v) => { const n = int(c, v, 1); c.o.Na = c.o.Nb = c.o.Nc = n; c.o.Nraw = [n, n, n]; } },
+  {
+    name: '-cell', match: has('-cell'), nargs: 1,
+    consumes: (c) => { let k = 0; while (k < 6 && c.argv[c.i + 1 + k] !== undefined && c.argv[c.i + 1 + k][0] !== '-') k++; return k; },
+    apply: (c, v) => {
+      c.o.userCell = true;
+      const vals = c.o.cell;
+      for (let k = 1; k <= 6; k++) {
+        const s = v(k);
+        if (s === undefined || s[0] === '-') break;
+        vals[k - 1] = k <= 3 ? atof(c.tok, s) : atof(c.tok, s) / RTD;
+      }
+    },
+  },
+  {
+    name: '-misset random', match: has('-misset'), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.includes('rand') ? 1 : 0),
+    apply: (c, v) => { if (v(1)!.includes('rand')) { c.o.misset[0] = -1; throw CONTINUE; } },
+  },
+  {
+    name: '-misset', match: has('-misset'), nargs: 3,
+    apply: (c, v) => { c.o.misset = [1, num(c, v, 1) / RTD, num(c, v, 2) / RTD, num(c, v, 3) / RTD]; },
+  },
+  { name: '-samplesize', match: any(has('-samplesize'), has('-sample_size')), nargs: 1, apply: (c, v) => { const s = num(c, v, 1) / 1000; c.o.sampleX = c.o.sampleY = c.o.sampleZ = s; } },
+  { name: '-sample_thick', match: any(has('-sample_thick'), has('-sample_x')), nargs: 1, apply: (c, v) => { c.o.sampleX = num(c, v, 1) / 1000; } },
+  { name: '-sample_width', match: any(has('-sample_width'), has('-sample_y'), has('-width')), nargs: 1, apply: (c, v) => { c.o.sampleY = num(c, v, 1) / 1000; } },
+  { name: '-sample_height', match: any(has('-sample_heigh'), has('-sample_z'), has('-heigh')), nargs: 1, apply: (c, v) => { c.o.sampleZ = num(c, v, 1) / 1000; } },
+  { name: '-xtalsize', match: any(has('-xtalsize'), has('-xtal_size')), nargs: 1, apply: (c, v) => { const s = num(c, v, 1) / 1000; c.o.sampleX = c.o.sampleY = c.o.sampleZ = s; } },
+  { name: '-xtal_thick', match: any(has('-xtal_thick'), has('-xtal_x')), nargs: 1, apply: (c, v) => { c.o.sampleX = num(c, v, 1) / 1000; } },
+  { name: '-xtal_width', match: any(has('-xtal_width'), has('-xtal_y'), has('-width')), nargs: 1, apply: (c, v) => { c.o.sampleY = num(c, v, 1) / 1000; } },
+  { name: '-xtal_height', match: any(has('-xtal_heigh'), has('-xtal_z'), has('-heigh')), nargs: 1, apply: (c, v) => { c.o.sampleZ = num(c, v, 1) / 1000; } },
+  { name: '-density', match: any(has('-density'), has('-sample_den')), nargs: 1, apply: (c, v) => { num(c, v, 1); } },
+  { name: '-MW', match: any(is('-MW'), has('-molec')), nargs: 1, apply: (c, v) => { num(c, v, 1); } },
+  { name: '-Xbeam', match: has('-Xbeam'), nargs: 1, apply: (c, v) => { c.o.Xbeam = num(c, v, 1) / 1000.0; c.o.pivot = 'BEAM'; } },
+  { name: '-Ybeam', match: has('-Ybeam'), nargs: 1, apply: (c, v) => { c.o.Ybeam = num(c, v, 1) / 1000.0; c.o.pivot = 'BEAM'; } },
+  { name: '-Xclose', match: has('-Xclose'), nargs: 1, apply: (c, v) => { c.o.Xclose = num(c, v, 1) / 1000.0; c.o.pivot = 'SAMPLE'; } },
+  { name: '-Yclose', match: has('-Yclose'), nargs: 1, apply: (c, v) => { c.o.Yclose = num(c, v, 1) / 1000.0; c.o.pivot = 'SAMPLE'; } },
+  { name: '-ORGX', match: has('-ORGX'), nargs: 1, apply: (c, v) => { c.o.ORGX = num(c, v, 1); c.o.pivot = 'SAMPLE'; } },
+  { name: '-ORGY', match: has('-ORGY'), nargs: 1, apply: (c, v) => { c.o.ORGY = num(c, v, 1); c.o.pivot = 'SAMPLE'; } },
+  {
+    name: '-pivot', match: has('-pivot'), nargs: 1, apply: (c, v) => {
+      const s = str(c, v, 1);
+      if (!s.includes('sample') && !s.includes('beam')) throw new FlagError(c.tok, `expects 'beam' or 'sample', got '${s}'`);
+      if (s.includes('sample')) c.o.pivot = 'SAMPLE';
+      if (s.includes('beam')) c.o.pivot = 'BEAM';
+    },
+  },
+  { name: '-mosflm', match: has('-mosflm'), nargs: 0, apply: (c) => { c.o.convention = 'MOSFLM'; c.o.pivot = 'BEAM'; } },
+  { name: '-xds', match: has('-xds'), nargs: 0, apply: (c) => { c.o.convention = 'XDS'; c.o.pivot = 'SAMPLE'; } },
+  { name: '-adxv', match: has('-adxv'), nargs: 0, apply: (c) => { c.o.convention = 'ADXV'; c.o.pivot = 'BEAM'; } },
+  { name: '-denzo', match: has('-denzo'), nargs: 0, apply: (c) => { c.o.convention = 'DENZO'; c.o.pivot = 'BEAM'; } },
+  { name: '-dials', match: has('-dials'), nargs: 0, apply: (c) => { c.o.convention = 'DIALS'; c.o.pivot = 'BEAM'; } },
+  { name: '-fdet_vector', match: has('-fdet_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.fdet = vec3(c, v); } },
+  { name: '-sdet_vector', match: has('-sdet_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.sdet = vec3(c, v); } },
+  { name: '-odet_vector', match: has('-odet_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.odet = vec3(c, v); } },
+  { name: '-beam_vector', match: has('-beam_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.beamVector = vec3(c, v); } },
+  { name: '-polar_vector', match: has('-polar_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.polarVector = vec3(c, v); } },
+  { name: '-spindle_axis', match: has('-spindle_axis'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.spindle = vec3(c, v); } },
+  { name: '-twotheta_axis', match: has('-twotheta_axis'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.twothetaAxis = vec3(c, v); } },
+  // the C parses -pix0_vector and -pix0_vector_mm here, then overwrites pix0 from the beam centre: only the switch to CUSTOM has an effect
+  { name: '-pix0_vector', match: has('-pix0_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; vec3(c, v); c.o.pix0Given = true; } },
+  { name: '-distance', match: has('-distance'), nargs: 1, apply: (c, v) => { c.o.distance = num(c, v, 1) / 1000.0; c.o.pivot = 'BEAM'; } },
+  { name: '-close_distance', match: has('-close_distance'), nargs: 1, apply: (c, v) => { c.o.closeDistance = num(c, v, 1) / 1000.0; c.o.pivot = 'SAMPLE'; } },
+  {
+    name: '-detector_abs', match: has('-detector_abs'), nargs: 1, apply: (c, v) => {
+      const s = str(c, v, 1);
+      if (s.includes('inf')) { c.o.detectorThick = 0; c.o.detectorMu = 0; return; }
+      const x = atof(c.tok, s);
+      if (x === 0.0) { c.o.detectorThick = 0; c.o.detectorMu = 0; } else c.o.detectorMu = 1.0 / (x * 1e-6);
+    },
+  },
+  { name: '-detector_thick', match: hasLen('-detector_thick', 15), nargs: 1, apply: (c, v) => { c.o.detectorThick = num(c, v, 1) * 1e-6; } },
+  { name: '-detector_thicksteps', match: has('-detector_thicksteps'), nargs: 1, apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
+  { name: '-thicksteps', match: has('-thicksteps'), nargs: 1, apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
+  // also fires for -twotheta_axis: the C then reads the axis' x component as the angle
+  { name: '-twotheta', match: has('-twotheta'), nargs: 1, apply: (c, v) => { c.o.twotheta = num(c, v, 1) / RTD; c.o.pivot = 'SAMPLE'; } },
+  { name: '-detector_rotx', match: has('-detector_rotx'), nargs: 1, apply: (c, v) => { c.o.rotx = num(c, v, 1) / RTD; } },
+  { name: '-detector_roty', match: has('-detector_roty'), nargs: 1, apply: (c, v) => { c.o.roty = num(c, v, 1) / RTD; } },
+  { name: '-detector_rotz', match: has('-detector_rotz'), nargs: 1, apply: (c, v) => { c.o.rotz = num(c, v, 1) / RTD; } },
+  { name: '-detsize', match: hasLen('-detsize', 8), nargs: 1, apply: (c, v) => { c.o.detsizeF = c.o.detsizeS = num(c, v, 1) / 1000.0; } },
+  { name: '-detsize_f', match: has('-detsize_f'), nargs: 1, apply: (c, v) => { c.o.detsizeF = num(c, v, 1) / 1000.0; } },
+  { name: '-detsize_s', match: has('-detsize_s'), nargs: 1, apply: (c, v) => { c.o.detsizeS = num(c, v, 1) / 1000.0; } },
+  { name: '-detpixels', match: hasLen('-detpixels', 10), nargs: 1, apply: (c, v) => { c.o.fpixels = c.o.spixels = int(c, v, 1); } },
+  { name: '-detpixels_f', match: any(has('-detpixels_f'), has('-detpixels_x')), nargs: 1, apply: (c, v) => { c.o.fpixels = int(c, v, 1); } },
+  { name: '-detpixels_s', match: any(has('-detpixels_s'), has('-detpixels_y')), nargs: 1, apply: (c, v) => { c.o.spixels = int(c, v, 1); } },
+  // the C requires a following token but does not read it
+  { name: '-curved_det', match: has('-curved_det'), nargs: 1, consumes: () => 0, apply: (c) => { c.o.curvedDetector = true; } },
+  { name: '-pixel', match: has('-pixel'), nargs: 1, apply: (c, v) => { c.o.pixelSize = num(c, v, 1) / 1000.0; } },
+  { name: '-point_pixel', match: has('-point_pixel'), nargs: 0, apply: (c) => { c.o.pointPixel = true; } },
+  { name: '-polar', match: hasLen('-polar', 6), nargs: 1, apply: (c, v) => { c.o.polarization = num(c, v, 1); c.o.nopolar = false; } },
+  { name: '-nopolar', match: has('-nopolar'), nargs: 0, apply: (c) => { c.o.nopolar = true; } },
+  { name: '-oversample_thick', match: has('-oversample_thick'), nargs: 0, cont: true, apply: (c) => { c.o.oversampleThick = true; } },
+  { name: '-oversample_polar', match: has('-oversample_polar'), nargs: 0, cont: true, apply: (c) => { c.o.oversamplePolar = true; } },
+  { name: '-oversample_omega', match: has('-oversample_omega'), nargs: 0, cont: true, apply: (c) => { c.o.oversampleOmega = true; } },
+  { name: '-oversample', match: has('-oversample'), nargs: 1, apply: (c, v) => { c.o.oversample = int(c, v, 1); } },
+  { name: '-roi', match: has('-roi'), nargs: 4, apply: (c, v) => { c.o.roi = [int(c, v, 1), int(c, v, 2), int(c, v, 3), int(c, v, 4)]; } },
+  { name: '-lambda', match: any(has('-lambda'), has('-wave')), nargs: 1, apply: (c, v) => { c.o.lambda0 = num(c, v, 1) / 1.0e10; } },
+  { name: '-energy', match: has('-energy'), nargs: 1, apply: (c, v) => { c.o.lambda0 = (12398.42 / num(c, v, 1)) / 1.0e10; } },
+  { name: '-fluence', match: has('-fluence'), nargs: 1, apply: (c, v) => { c.o.fluence = num(c, v, 1); } },
+  { name: '-flux', match: has('-flux'), nargs: 1, apply: (c, v) => { c.o.flux = num(c, v, 1); } },
+  { name: '-exposure', match: has('-exposure'), nargs: 1, apply: (c, v) => { c.o.exposure = num(c, v, 1); } },
+  { name: '-beamsize', match: has('-beamsize'), nargs: 1, apply: (c, v) => { c.o.beamsize = num(c, v, 1) / 1000; } },
+  {
+    name: '-mosaic', match: any(hasLen('-mosaic', 7), has('-mosaici'), has('-mosaic_spr')), nargs: 1,
+    apply: (c, v) => { c.o.mosaicSpread = num(c, v, 1) / RTD; },
+  },
+  { name: '-mosaic_domains', match: has('-mosaic_dom'), nargs: 1, apply: (c, v) => { c.o.mosaicDomains = int(c, v, 1); } },
+  { name: '-dispersion', match: has('-dispersion'), nargs: 1, apply: (c, v) => { c.o.dispersion = num(c, v, 1) / 100.0; } },
+  { name: '-dispsteps', match: has('-dispsteps'), nargs: 1, apply: (c, v) => { c.o.dispsteps = int(c, v, 1); } },
+  { name: '-divergence', match: has('-divergence'), nargs: 1, apply: (c, v) => { c.o.hdivrange = c.o.vdivrange = num(c, v, 1) / 1000.0; } },
+  { name: '-hdivrange', match: has('-hdivrange'), nargs: 1, apply: (c, v) => { c.o.hdivrange = num(c, v, 1) / 1000.0; } },
+  { name: '-vdivrange', match: has('-vdivrange'), nargs: 1, apply: (c, v) => { c.o.vdivrange = num(c, v, 1) / 1000.0; } },
+  { name: '-hdivstep', match: hasLen('-hdivstep', 9), nargs: 1, apply: (c, v) => { c.o.hdivstep = num(c, v, 1) / 1000.0; } },
+  { name: '-hdivsteps', match: has('-hdivsteps'), nargs: 1, apply: (c, v) => { c.o.hdivsteps = int(c, v, 1); } },
+  { name: '-vdivstep', match: hasLen('-vdivstep', 9), nargs: 1, apply: (c, v) => { c.o.vdivstep = num(c, v, 1) / 1000.0; } },
+  { name: '-vdivsteps', match: has('-vdivsteps'), nargs: 1, apply: (c, v) => { c.o.vdivsteps = int(c, v, 1); } },
+  { name: '-divsteps', match: has('-divsteps'), nargs: 1, apply: (c, v) => { c.o.hdivsteps = c.o.vdivsteps = int(c, v, 1); } },
+  { name: '-round_div', match: has('-round_div'), nargs: 0, apply: (c) => { c.o.roundDiv = true; } },
+  { name: '-square_div', match: has('-square_div'), nargs: 0, apply: (c) => { c.o.roundDiv = false; } },
+  { name: '-adc', match: has('-adc'), nargs: 1, apply: (c, v) => { c.o.adc = num(c, v, 1); } },
+  { name: '-phi', match: hasLen('-phi', 4), nargs: 1, apply: (c, v) => { c.o.phi0 = num(c, v, 1) / RTD; } },
+  { name: '-osc', match: has('-osc'), nargs: 1, apply: (c, v) => { c.o.osc = num(c, v, 1) / RTD; } },
+  { name: '-phistep', match: hasLen('-phistep', 8), nargs: 1, apply: (c, v) => { c.o.phistep = num(c, v, 1) / RTD; } },
+  { name: '-phisteps', match: has('-phisteps'), nargs: 1, apply: (c, v) => { c.o.phisteps = int(c, v, 1); } },
+  { name: '-dmin', match: has('-dmin'), nargs: 1, apply: (c, v) => { c.o.dmin = num(c, v, 1) * 1e-10; } },
+  { name: '-mat', match: has('-mat'), nargs: 1, apply: (c, v) => { c.o.matFile = str(c, v, 1); } },
+  { name: '-hkl', match: has('-hkl'), nargs: 1, apply: (c, v) => { c.o.hklFile = str(c, v, 1); } },
+  { name: '-default_F', match: has('-default_F'), nargs: 1, apply: (c, v) => { c.o.defaultF = num(c, v, 1); } },
+  { name: '-dump', match: has('-dump'), nargs: 1, apply: (c, v) => { c.o.dumpFile = str(c, v, 1); } },
+  { name: '-img', match: has('-img'), nargs: 1, apply: (c) => { throw new FlagError(c.tok, 'SMV header/image input (-img) is not supported by this engine'); } },
+  { name: '-stolout', match: (t) => t.includes('-stolout') && t.length > 7, nargs: 1, apply: (c, v) => { str(c, v, 1); } },
+  { name: '-stol', match: hasLen('-stol', 5), nargs: 1, apply: (c, v) => { c.o.stolFile = str(c, v, 1); } },
+  { name: '-4stol', match: hasLen('-4stol', 6), nargs: 1, apply: (c, v) => { c.o.stolFile = str(c, v, 1); } },
+  { name: '-Q', match: hasLen('-Q', 2), nargs: 1, apply: (c, v) => { c.o.stolFile = str(c, v, 1); } },
+  { name: '-sourcefile', match: has('-sourcefile'), nargs: 1, apply: (c, v) => { c.o.sourceFile = str(c, v, 1); } },
+  { name: '-floatfile', match: any(has('-floatfile'), has('-floatimage')), nargs: 1, apply: (c, v) => { c.o.floatFile = str(c, v, 1); } },
+  { name: '-intfile', match: any(has('-intfile'), has('-intimage')), nargs: 1, apply: (c, v) => { c.o.intFile = str(c, v, 1); } },
+  { name: '-pgmfile', match: any(has('-pgmfile'), has('-pgmimage')), nargs: 1, apply: (c, v) => { c.o.pgmFile = str(c, v, 1); c.o.writePgm = true; } },
+  { name: '-noisefile', match: any(has('-noisefile'), has('-noiseimage')), nargs: 1, apply: (c, v) => { c.o.noiseFile = str(c, v, 1); c.o.calculateNoise = true; } },
+  { name: '-nonoise', match: has('-nonoise'), nargs: 0, apply: (c) => { c.o.calculateNoise = false; } },
+  { name: '-nopgm', match: has('-nopgm'), nargs: 0, apply: (c) => { c.o.writePgm = false; } },
+  { name: '-scale', match: has('-scale'), nargs: 1, apply: (c, v) => { c.o.intfileScale = num(c, v, 1); } },
+  { name: '-pgmscale', match: has('-pgmscale'), nargs: 1, apply: (c, v) => { c.o.pgmScale = num(c, v, 1); c.o.writePgm = true; } },
+  { name: '-coherent', match: has('-coherent'), nargs: 0, apply: () => { /* the C sets a flag it never reads */ } },
+  { name: '-printout', match: has('-printout'), nargs: 0, apply: (c) => { throw new FlagError(c.tok, 'console pixel printout (-printout/-printout_pixel) is not supported by this engine; use -trace_pixel S F'); } },
+  { name: '-noprogress', match: has('-noprogress'), nargs: 0, apply: (c) => { c.o.progress = false; } },
+  { name: '-progress', match: has('-progress'), nargs: 0, apply: (c) => { c.o.progress = true; } },
+  { name: '-interpolate', match: has('-interpolate'), nargs: 0, apply: (c) => { c.o.interpolate = 1; } },
+  { name: '-nointerpolate', match: has('-nointerpolate'), nargs: 0, apply: (c) => { c.o.interpolate = 0; } },
+  { name: '-round_xtal', match: has('-round_xtal'), nargs: 0, apply: (c) => { c.o.xtalShape = 'ROUND'; } },
+  { name: '-square_xtal', match: has('-square_xtal'), nargs: 0, apply: (c) => { c.o.xtalShape = 'SQUARE'; } },
+  { name: '-gauss_xtal', match: has('-gauss_xtal'), nargs: 0, apply: (c) => { c.o.xtalShape = 'GAUSS'; } },
+  { name: '-tophat_spots', match: any(has('-binary_spots'), has('-tophat_spots')), nargs: 0, apply: (c) => { c.o.xtalShape = 'TOPHAT'; } },
+  { name: '-fudge', match: has('-fudge'), nargs: 1, apply: (c, v) => { c.o.fudge = num(c, v, 1); } },
+  { name: '-seed', match: has('-seed'), nargs: 1, apply: (c, v) => { c.o.seed = -int(c, v, 1); } },
+  { name: '-mosaic_seed', match: has('-mosaic_seed'), nargs: 1, apply: (c, v) => { c.o.mosaicSeed = -int(c, v, 1); } },
+  { name: '-misset_seed', match: has('-misset_seed'), nargs: 1, apply: (c, v) => { c.o.missetSeed = -int(c, v, 1); } },
+  { name: '-water', match: has('-water'), nargs: 1, apply: (c, v) => { c.o.waterSize = num(c, v, 1) / 1e6; } },
+  // the hoidn golden fork's trace option (slow, fast); upstream nanoBragg.c ignores it
+  { name: '-trace_pixel', match: has('-trace_pixel'), nargs: 2, apply: (c, v) => { c.o.tracePixel = [int(c, v, 1), int(c, v, 2)]; } },
+];
+
+/** thrown by an apply() to end testing of the current token, like the C's `continue` */
+const CONTINUE = Symbol('continue');
+
+/** The engine-only double-dash options; everything else belongs to the C's parser. */
+const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => void> = {
+  '--phi-carryover-mode': (o, v) => {
+    if (v !== 'spec' && v !== 'c-parity') throw new FlagError('--phi-carryover-mode', `expects spec or c-parity, got '${v}'`);
+    o.phiMode = v;
+  },
+  '--c-threads': (o, v) => {
+    const n = atoi('--c-threads', v);
+    if (n < 1) throw new FlagError('--c-threads', `must be at least 1, got ${n}`);
+    o.cThreads = n;
+  },
+  '--dtype': (o, v) => {
+    if (v !== 'float64' && v !== 'float32') throw new FlagError('--dtype', `expects float64 or float32, got '${v}'`);
+    o.dtype = v;
+  },
+};
+export const ENGINE_OPTION_NAMES = Object.keys(ENGINE_OPTIONS);
+
+/** Split argv into the engine-only options and the nanoBragg arguments. */
+export function splitEngineOptions(argv: readonly string[]): { engine: [string, string][]; rest: string[]; flags: Set<string> } {
+  const engine: [string, string][] = [];
+  const rest: string[] = [];
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok.startsWith('--')) {
+      const eq = tok.indexOf('=');
+      const name = eq >= 0 ? tok.slice(0, eq) : tok;
+      if (name in ENGINE_OPTIONS) {
+        const value = eq >= 0 ? tok.slice(eq + 1) : argv[++i];
+        if (value === undefined) throw new FlagError(name, 'missing value');
+        engine.push([name, value]);
+        continue;
+      }
+      flags.add(name);
+      continue;
+    }
+    rest.push(tok);
+  }
+  return { engine, rest, flags };
+}
+
+/** Parse nanoBragg arguments (plus engine-only double-dash options) into NanoBraggOptions. */
+export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions {
+  const o = defaultOptions();
+  const { engine, rest: argv, flags } = splitEngineOptions(argvIn);
+  for (const f of flags) throw new FlagError(f, 'unknown option');
+  for (const [name, value] of engine) ENGINE_OPTIONS[name](o, value);
+
+  if (argv.some((t) => t[0] === '-' && t.includes('-mask'))) {
+    throw new FlagError('-mask', 'mask images (-mask) are not supported by this engine');
+  }
+  const isValue = new Array<boolean>(argv.length).fill(false);
+  const matched = new Array<boolean>(argv.length).fill(false);
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok[0] !== '-') continue;
+    const c: Ctx = { o, argv, i, tok };
+    const v = (k: number) => argv[i + k];
+    for (const spec of SPECS) {
+      if (!spec.match(tok)) continue;
+      matched[i] = true;
+      // the C's (argc > i+n) test: a flag without its values is an error here, not a no-op
+      if (i + spec.nargs >= argv.length) {
+        // a value token that merely looks like a flag is not the user's flag
+        if (isValue[i]) continue;
+        throw new FlagError(tok, spec.nargs === 1 ? 'missing value' : `needs ${spec.nargs} values`);
+      }
+      const taken = spec.consumes ? spec.consumes(c) : spec.nargs;
+      try {
+        spec.apply(c, v);
+      } catch (e) {
+        if (e === CONTINUE) { for (let k = 1; k <= taken; k++) isValue[i + k] = true; break; }
+        if (isValue[i] && e instanceof FlagError) break; // e.g. the value '-1' of a vector flag
+        throw e;
+      }
+      for (let k = 1; k <= taken; k++) isValue[i + k] = true;
+      if (spec.cont) break;
+    }
+  }
+  for (let i = 0; i < argv.length; i++) {
+    if (matched[i] || isValue[i]) continue;
+    if (argv[i][0] === '-') throw new FlagError(argv[i], 'unknown option');
+    throw new FlagError(argv[i], 'unexpected argument (not the value of any option)');
+  }
+  o.seen = argv.filter((t, i) => t[0] === '-' && matched[i] && !isValue[i]);
+  return o;
+}
+
+/** One line per C option, for --help. */
+export function optionNames(): string[] {
+  const names: string[] = [];
+  for (const s of SPECS) if (!names.includes(s.name)) names.push(s.name);
+  return names;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * nanobragg-ts: the engine's command line. Takes nanoBragg.c's arguments (same flags,
+ * defaults and quirks) plus the engine-only double-dash options, writes the same files.
+ * Exit codes: 0 done, 2 bad command line or input file, 1 anything else.
+ */
+import { performance } from 'node:perf_hooks';
+import { FlagError, simulate, writeOutputs } from '../index.js';
+import { optionNames, RTD } from './argv.js';
+import { cfmtG } from '../io/cformat.js';
+
+const HELP = `usage: nanobragg-ts [engine options] <nanoBragg.c arguments>
+
+Runs the TypeScript nanoBragg engine with nanoBragg.c's command line and writes the
+files the C writes (floatimage.bin, intimage.img, image.pgm, noiseimage.img, Fdump.bin
+by default; -floatfile/-intfile/-pgmfile/-noisefile, -nonoise, -nopgm as in the C).
+
+engine options (double dash, never passed to or taken from the C):
+  --dtype float64|float32            precision of every operation (default float64)
+  --phi-carryover-mode spec|c-parity spec: every phi step rotates from the unrotated cell (default);
+                                     c-parity: reproduce nanoBragg.c's phi=0 carry-over (C-PARITY-001)
+  --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
+  --json                             print a JSON summary on stdout (log and traces go to stderr)
+  --help                             this text
+
+tracing: -trace_pixel S F (slow, fast) prints TRACE_TS: lines named like the golden
+fork's TRACE_C: lines, and one TRACE_TS_PHI line per evaluation of that pixel.
+
+nanoBragg.c options accepted: ${optionNames().join(' ')}
+`;
+
+function main(argv: string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
+  const json = argv.includes('--json');
+  const args = argv.filter((a) => a !== '--json');
+  const out = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
+  const t0 = performance.now();
+  try {
+    const result = simulate(args, { trace: out });
+    const t1 = performance.now();
+    const cfg = result.config;
+    for (const l of [...cfg.log, ...result.warnings]) out(l);
+    const written = writeOutputs(result);
+    const t2 = performance.now();
+    const s = result.stats;
+    out(`max_I = ${cfmtG(s.maxI)}  at ${cfmtG(s.maxIx)} ${cfmtG(s.maxIy)}`);
+    out(`mean= ${cfmtG(s.avg)} rms= ${cfmtG(s.rms)} rmsd= ${cfmtG(s.rmsd)}`);
+    out(`intfile_scale = ${cfmtG(written.intfileScale)}`);
+    if (written.noise) out(`${written.noise.photons.toFixed(0)} photons on noise image (${written.noise.overloads} overloads)`);
+    out(`wrote ${written.files.join(', ')}`);
+    if (json) {
+      const D = cfg.detector, G = cfg.goniometer, X = cfg.crystal;
+      process.stdout.write(JSON.stringify({
+        engine: 'nanobragg-ts', dtype: cfg.dtype, phi_mode: G.mode, c_threads: G.cThreads,
+        detector: { convention: D.convention, pivot: D.pivot, fpixels: D.fpixels, spixels: D.spixels, pix0: Array.from(D.origin.subarray(1)),
+          fast: Array.from(D.fast.subarray(1)), slow: Array.from(D.slow.subarray(1)), normal: Array.from(D.normal.subarray(1)),
+          distance_m: D.distance, close_distance_m: D.closeDistance, roi: D.roi },
+        goniometer: { phi0_deg: G.phi0 * RTD, phistep_deg: G.phistep * RTD, phisteps: G.phisteps, spindle: Array.from(G.spindle.subarray(1)) },
+        crystal: { N: [X.Na, X.Nb, X.Nc], cell: X.cell, mosaic_domains: X.mosaicDomains, interpolate: X.interpolate },
+        sampling: { oversample: cfg.sampling.oversample, steps: cfg.sampling.steps },
+        stats: s, warnings: result.warnings, log: cfg.log, outputs: written,
+        timing_ms: { simulate: t1 - t0, write: t2 - t1 },
+      }, null, 2) + '\n');
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`nanobragg-ts: error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`nanobragg-ts: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

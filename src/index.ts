@@ -1,0 +1,66 @@
+/**
+ * nbparity engine: nanoBragg.c re-implemented in TypeScript.
+ *
+ *   parseArgs(argv) → options (the C's command line, plus --dtype, --phi-carryover-mode, --c-threads)
+ *   resolveConfig(options) → Beam, Detector, Goniometer, Crystal, Sampling, Outputs
+ *   simulate(argv) → float image, statistics, warnings (and traces through a sink)
+ *   writeOutputs(result) → the files the C writes
+ */
+import { parseNanoBraggArgs, type NanoBraggOptions } from './cli/argv.js';
+import { resolveConfig, type SimulationConfig } from './config/resolve.js';
+import { fdumpBytes } from './crystal/hkl.js';
+import { precisionFor } from './math/precision.js';
+import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
+import {
+  floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmBytes, smvBytes, writeFileAtomic,
+  type ImageStatistics,
+} from './io/outputs.js';
+
+export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type PhiMode } from './cli/argv.js';
+export { resolveConfig, type SimulationConfig } from './config/resolve.js';
+export type { Dtype } from './math/precision.js';
+export type { TraceSink } from './physics/render.js';
+
+export interface SimulationResult {
+  config: SimulationConfig;
+  image: Float32Array;
+  renderStats: RenderStats;
+  stats: ImageStatistics;
+  warnings: string[];
+}
+
+/** Run one simulation from nanoBragg arguments (or already parsed options). */
+export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink } = {}): SimulationResult {
+  const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
+  const config = resolveConfig(options);
+  const P = precisionFor(config.dtype);
+  const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace });
+  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
+}
+
+export interface WrittenOutputs { files: string[]; intfileScale: number; pgmScale?: number; noise?: { photons: number; overloads: number } }
+
+/** Write the files the C writes, in its order: Fdump (with -hkl), float, int, PGM, noise. */
+export function writeOutputs(result: SimulationResult): WrittenOutputs {
+  const { config: cfg, image, stats } = result;
+  const O = cfg.outputs;
+  const files: string[] = [];
+  if (O.writeFdump && cfg.crystal.hkl) { writeFileAtomic(O.dumpFile, fdumpBytes(cfg.crystal.hkl)); files.push(O.dumpFile); }
+  writeFileAtomic(O.floatFile, floatImageBytes(image)); files.push(O.floatFile);
+  const scale = intfileScale(cfg, stats);
+  const ints = intImage(cfg, image, scale);
+  writeFileAtomic(O.intFile, smvBytes(cfg, ints)); files.push(O.intFile);
+  const out: WrittenOutputs = { files, intfileScale: scale };
+  if (O.writePgm) {
+    let pgmScale = O.pgmScale;
+    if (pgmScale <= 0.0) { pgmScale = scale; if (stats.rmsd > 0.0) pgmScale = 250.0 / (5.0 * stats.rmsd); }
+    writeFileAtomic(O.pgmFile, pgmBytes(cfg, image, pgmScale)); files.push(O.pgmFile);
+    out.pgmScale = pgmScale;
+  }
+  if (O.writeNoise) {
+    const noise = noiseImage(cfg, image, ints, cfg.rng);
+    writeFileAtomic(O.noiseFile, smvBytes(cfg, noise.pixels)); files.push(O.noiseFile);
+    out.noise = { photons: noise.photons, overloads: noise.overloads };
+  }
+  return out;
+}

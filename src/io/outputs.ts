@@ -1,0 +1,140 @@
+/**
+ * The C's output files: raw float32 image, SMV int image (header as the C writes it,
+ * `%g` values, padded to 512 bytes), PGM, Poisson noise image, and Fdump.bin.
+ * Every file is written to a temporary name and renamed into place, so an interrupted
+ * run never leaves a half-written file under the final name.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import type { SimulationConfig } from '../config/resolve.js';
+import { RTD } from '../cli/argv.js';
+import type { NrRandom, Seed } from '../math/rng.js';
+import type { RenderStats } from '../physics/render.js';
+import { cfmtG } from './cformat.js';
+
+let tmpCounter = 0;
+
+/** Write `data` to `path` atomically (temp file in the same directory, fsync, rename). */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface ImageStatistics { maxI: number; maxIx: number; maxIy: number; avg: number; rms: number; rmsd: number }
+
+/** The C's post-loop statistics (rmsd's second pass covers the ROI, masked or not). */
+export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: RenderStats): ImageStatistics {
+  let sumn = s.sumn;
+  if (sumn <= 0) sumn = 1;
+  const avg = s.sum / sumn;
+  if (sumn <= 1) sumn = 2;
+  const rms = Math.sqrt(s.sumsqr / (sumn - 1));
+  const { xmin, xmax, ymin, ymax } = cfg.detector.roi;
+  const { fpixels, spixels } = cfg.detector;
+  let sq = 0, n = 0;
+  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
+    if (fp < xmin || fp > xmax || sp < ymin || sp > ymax) continue;
+    const t = image[sp * fpixels + fp] - avg;
+    sq += t * t; ++n;
+  }
+  if (n <= 1) n = 2;
+  return { maxI: s.maxI, maxIx: s.maxIx, maxIy: s.maxIy, avg, rms, rmsd: Math.sqrt(sq / (n - 1)) };
+}
+
+export function floatImageBytes(image: Float32Array): Uint8Array {
+  return new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+}
+
+/** The SMV header exactly as the C prints it (the noise image's DENZO lines add +0.0*pixel: the same values). */
+export function smvHeader(cfg: SimulationConfig): string {
+  const D = cfg.detector, G = cfg.goniometer;
+  const g = (x: number) => cfmtG(x);
+  const px = D.pixelSize;
+  const lines = [
+    '{', 'HEADER_BYTES=512;', 'DIM=2;', 'BYTE_ORDER=little_endian;', 'TYPE=unsigned_short;',
+    `SIZE1=${D.fpixels};`, `SIZE2=${D.spixels};`, `PIXEL_SIZE=${g(px * 1000.0)};`, `DISTANCE=${g(D.distance * 1000.0)};`,
+    `WAVELENGTH=${g(cfg.beam.wavelength0 * 1e10)};`,
+    `BEAM_CENTER_X=${g(D.Xbeam * 1000.0)};`, `BEAM_CENTER_Y=${g(D.Ybeam * 1000)};`,
+    `ADXV_CENTER_X=${g(D.Fbeam * 1000.0)};`, `ADXV_CENTER_Y=${g((D.detsizeS - D.Sbeam) * 1000)};`,
+    `MOSFLM_CENTER_X=${g((D.Sbeam - 0.5 * px) * 1000.0)};`, `MOSFLM_CENTER_Y=${g((D.Fbeam - 0.5 * px) * 1000)};`,
+    `DENZO_X_BEAM=${g((D.Sbeam - 0.0 * px) * 1000.0)};`, `DENZO_Y_BEAM=${g((D.Fbeam - 0.0 * px) * 1000)};`,
+    `DIALS_ORIGIN=${g(D.dialsOrigin[0])},${g(D.dialsOrigin[1])},${g(D.dialsOrigin[2])}`,
+    `XDS_ORGX=${g(D.ORGX)};`, `XDS_ORGY=${g(D.ORGY)};`,
+    `CLOSE_DISTANCE=${g(D.closeDistance * 1000.0)};`,
+    `PHI=${g(G.phi0 * RTD)};`, `OSC_START=${g(G.phi0 * RTD)};`, `OSC_RANGE=${g(G.osc * RTD)};`,
+    `TWOTHETA=${g(D.twotheta * RTD)};`, 'DETECTOR_SN=000;', 'BEAMLINE=fake;',
+  ];
+  const text = lines.join('\n') + '\n}\f';
+  if (text.length > 512) throw new Error(`SMV header longer than 512 bytes (${text.length})`);
+  return text.padEnd(512, ' ');
+}
+
+export function smvBytes(cfg: SimulationConfig, pixels: Uint16Array): Uint8Array {
+  const header = Buffer.from(smvHeader(cfg), 'latin1');
+  return Buffer.concat([header, Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)]);
+}
+
+/** The int image: ROI pixels `floorf(float*scale + adc + 0.5)` clamped to [0, 65535]; others 0. */
+export function intImage(cfg: SimulationConfig, image: Float32Array, scale: number): Uint16Array {
+  const { fpixels, spixels, roi } = cfg.detector;
+  const out = new Uint16Array(fpixels * spixels);
+  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
+    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
+    const i = sp * fpixels + fp;
+    let test = image[i] * scale + cfg.outputs.adc;
+    if (test > 65535.0) test = 65535.0;
+    if (test < 0.0) test = 0.0;
+    out[i] = Math.floor(Math.fround(test + 0.5));
+  }
+  return out;
+}
+
+export function intfileScale(cfg: SimulationConfig, stats: ImageStatistics): number {
+  let s = cfg.outputs.intfileScale;
+  if (s <= 0.0) { s = 1.0; if (stats.maxI > 0.0) s = 55000.0 / stats.maxI; }
+  return s;
+}
+
+export function pgmBytes(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array {
+  const { fpixels, spixels, roi } = cfg.detector;
+  const px = new Uint8Array(fpixels * spixels);
+  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
+    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
+    let t = image[sp * fpixels + fp] * scale;
+    if (t > 255.0) t = 255.0;
+    px[sp * fpixels + fp] = t > 0 ? Math.trunc(t) : 0;
+  }
+  const header = Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1');
+  return Buffer.concat([header, px]);
+}
+
+/** The noise image: Poisson deviates over the ROI in row-major order, + adc, overloads clamped. */
+export function noiseImage(cfg: SimulationConfig, image: Float32Array, intPixels: Uint16Array, rng: NrRandom): { pixels: Uint16Array; photons: number; overloads: number } {
+  const { fpixels, spixels, roi } = cfg.detector;
+  const out = Uint16Array.from(intPixels);
+  const seed: Seed = { value: cfg.outputs.seed };
+  let photons = 0, overloads = 0;
+  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
+    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
+    const i = sp * fpixels + fp;
+    let test = rng.poidev(image[i], seed);
+    photons += test;
+    test += cfg.outputs.adc;
+    if (test > 65535.0) { test = 65535.0; ++overloads; }
+    out[i] = Math.trunc(test);
+  }
+  return { pixels: out, photons, overloads };
+}
+
