@@ -49,6 +49,7 @@ export interface Crystal {
   Vcell: number; // Å³
   Na: number; Nb: number; Nc: number;
   shape: XtalShape; fudge: number;
+  /** structure factors as read (double; float32 mode rounds each value where it is used) */
   hkl: HklGrid | null; defaultF: number; interpolate: boolean;
   mosaicSpread: number; mosaicDomains: number; mosaicUmats: Float64Array;
   cell: [number, number, number, number, number, number]; // final a b c (Å) α β γ (deg), for reports
@@ -402,7 +403,6 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   let writeFdump = false;
   if (hklFile !== null) { hkl = readHklFile(hklFile, o.defaultF); writeFdump = true; }
   else if (dumpExists) { hkl = readFdump(o.dumpFile); log.push(`reading Fs from ${o.dumpFile}`); }
-  if (hkl && P.dtype === 'float32') for (let i = 0; i < hkl.F.length; i++) hkl.F[i] = r(hkl.F[i]);
   if (!hkl || hkl.hkls === 0) interpolate = 0;
   if (o.stolFile !== null) readColumns('-stol', o.stolFile, 2); // read, never used (as in the C)
 

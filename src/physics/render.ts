@@ -271,7 +271,7 @@ function renderRows(
                     for (let i1 = 0; i1 < 4; i1++)
                       for (let i2 = 0; i2 < 4; i2++)
                         for (let i3 = 0; i3 < 4; i3++)
-                          sub[i1 * 16 + i2 * 4 + i3] = Fgrid[(hD[i1] - hMin) * sH + (kD[i2] - kMin) * sK + (lD[i3] - lMin)];
+                          sub[i1 * 16 + i2 * 4 + i3] = r(Fgrid[(hD[i1] - hMin) * sH + (kD[i2] - kMin) * sK + (lD[i3] - lMin)]);
                     // polin3: polin2 over each h plane (polint over l for each k, then over k), then polint over h
                     for (let i1 = 0; i1 < 4; i1++) {
                       for (let i2 = 0; i2 < 4; i2++) yk[i2] = polint(r, lD, sub, i1 * 16 + i2 * 4, l);
@@ -281,7 +281,7 @@ function renderRows(
                   }
                   if (!shared.interpolate) {
                     if (hasHkls && h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
-                      Fcell = Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)];
+                      Fcell = r(Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)]);
                     } else Fcell = defaultF;
                   }
                   if (traced && source === 0 && mosTic === 0 && phiTic === 0) t(`TRACE_TS: F_cell ${fmt(Fcell)}`);
