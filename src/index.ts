@@ -20,6 +20,7 @@ export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type
 export { resolveConfig, type SimulationConfig } from './config/resolve.js';
 export type { Dtype } from './math/precision.js';
 export type { TraceSink } from './physics/render.js';
+export { writeFileAtomic } from './io/outputs.js';
 
 export interface SimulationResult {
   config: SimulationConfig;

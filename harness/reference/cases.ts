@@ -18,6 +18,8 @@ export interface ReferenceCase {
   /** image per φ mode, and per mode@threads for multi-threaded C runs: "c-parity", "spec", "c-parity@2" */
   images: Record<string, string>;
   golden_trace: string | null;
+  /** C traces per φ mode from the nbparity-instrumented upstream (c-parity) and fixed (spec) builds */
+  traces?: Partial<Record<'spec' | 'c-parity', string>>;
   int_image?: string;
   noise_image?: string;
   fdump?: string;

@@ -76,9 +76,8 @@ export function smvHeader(cfg: SimulationConfig): string {
     `PHI=${g(G.phi0 * RTD)};`, `OSC_START=${g(G.phi0 * RTD)};`, `OSC_RANGE=${g(G.osc * RTD)};`,
     `TWOTHETA=${g(D.twotheta * RTD)};`, 'DETECTOR_SN=000;', 'BEAMLINE=fake;',
   ];
-  const text = lines.join('\n') + '\n}\f';
-  if (text.length > 512) throw new Error(`SMV header longer than 512 bytes (${text.length})`);
-  return text.padEnd(512, ' ');
+  // the C pads with spaces up to 512 bytes; a longer header (long %g values) is written as it is
+  return (lines.join('\n') + '\n}\f').padEnd(512, ' ');
 }
 
 export function smvBytes(cfg: SimulationConfig, pixels: Uint16Array): Uint8Array {

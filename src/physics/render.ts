@@ -11,6 +11,7 @@
 import type { Precision } from '../math/precision.js';
 import { rotateAxis, unitize, vec, type Vec } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
+import { RTD } from '../cli/argv.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 
 export interface RenderStats {
@@ -339,7 +340,7 @@ function tracePhi(
   const star = (ux: number, uy: number, uz: number, vx: number, vy: number, vz: number) => [
     r(r(r(uy * vz) - r(uz * vy)) / Vcell), r(r(r(uz * vx) - r(ux * vz)) / Vcell), r(r(r(ux * vy) - r(uy * vx)) / Vcell)];
   const as = star(bx, by, bz, cx, cy, cz), bs = star(cx, cy, cz, ax, ay, az), cs = star(ax, ay, az, bx, by, bz);
-  const phiDeg = r(phi * r(180.0 / Math.PI));
+  const phiDeg = r(phi * r(RTD));
   t(`TRACE_TS_PHI thick_tic=${thickTic} subS=${subS} subF=${subF} source=${source} mos_tic=${mosTic} phi_tic=${phiTic} phi_deg=${fmt(phiDeg)}` +
     ` rot_a=${fmt(ax)},${fmt(ay)},${fmt(az)} rot_b=${fmt(bx)},${fmt(by)},${fmt(bz)} rot_c=${fmt(cx)},${fmt(cy)},${fmt(cz)}` +
     ` rot_a_star=${as.map(fmt).join(',')} rot_b_star=${bs.map(fmt).join(',')} rot_c_star=${cs.map(fmt).join(',')}` +

@@ -1,0 +1,154 @@
+/**
+ * Instrumenting the user's nanoBragg.c for traces, on a copy (never the user's file).
+ *
+ * Pristine nanoBragg.c prints no traces. nbparity inserts, at recognised points of the
+ * source, calls to a few helper functions of its own that print:
+ *  - `TRACE_C: <name> <values>` per-pixel lines, named as the hoidn golden fork names them;
+ *  - `TRACE_C_PHI` lines with the same fields as the engine's `TRACE_TS_PHI`, one per
+ *    evaluation of the traced pixel (layer, sub-pixel, source, φ step, mosaic domain);
+ * all printed with %.17g (enough digits to round-trip a double), and a `-trace_pixel S F`
+ * option (slow, fast). The helpers are functions, not variables, so the C's
+ * `default(none)` OpenMP clause needs no change.
+ *
+ * Every point must be found exactly once; otherwise an InstrumentationError names the
+ * point, and nothing is compiled: a partially instrumented build never runs.
+ *
+ * A source that already traces (the hoidn golden fork: it has `-trace_pixel` and
+ * `TRACE_C_PHI`) is detected and used as it is, built with -DTRACING.
+ */
+export type CDialect = 'pristine' | 'golden' | 'nbparity-instrumented';
+
+export class InstrumentationError extends Error {
+  override name = 'InstrumentationError';
+  constructor(readonly point: string, readonly found: number, readonly pattern: string) {
+    super(`cannot instrument nanoBragg.c: recognised point '${point}' found ${found} times (expected once; pattern ${pattern}). ` +
+      'This nanoBragg.c differs from the versions nbparity knows; nothing was compiled.');
+  }
+}
+
+const MARKER = 'nbparity trace instrumentation';
+
+export function detectDialect(source: string): CDialect {
+  if (source.includes(MARKER)) return 'nbparity-instrumented';
+  if (source.includes('TRACE_C_PHI') && source.includes('trace_spixel')) return 'golden';
+  return 'pristine';
+}
+
+/** Helper functions placed before main(). */
+const HELPERS = String.raw`
+/* ---- ${MARKER} (inserted by nbparity into a copy; not part of nanoBragg.c) ---- */
+static int nbp_trace_s = -1, nbp_trace_f = -1;
+static int nbp_traced(int s, int f) { return s == nbp_trace_s && f == nbp_trace_f; }
+static void nbp_set(const char *s, const char *f) { nbp_trace_s = atoi(s); nbp_trace_f = atoi(f); }
+static void nbp_v(const char *n, double x, double y, double z) { printf("TRACE_C: %s %.17g %.17g %.17g\n", n, x, y, z); }
+static void nbp_s(const char *n, double x) { printf("TRACE_C: %s %.17g\n", n, x); }
+static void nbp_i(const char *n, int x) { printf("TRACE_C: %s %d\n", n, x); }
+static void nbp_config(void) { if (nbp_trace_s >= 0) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_trace_s, nbp_trace_f); }
+static void nbp_geometry(double *pix0, double *fdet, double *sdet, double *pos, double airpath, double omega, double close_distance,
+                         double *diffracted, double *incident, double lambda, double *scattering) {
+    nbp_v("pix0_vector_meters", pix0[1], pix0[2], pix0[3]);
+    nbp_v("fdet_vec", fdet[1], fdet[2], fdet[3]);
+    nbp_v("sdet_vec", sdet[1], sdet[2], sdet[3]);
+    nbp_v("pixel_pos_meters", pos[1], pos[2], pos[3]);
+    nbp_s("R_distance_meters", airpath);
+    nbp_s("omega_pixel_sr", omega);
+    nbp_s("close_distance_meters", close_distance);
+    nbp_s("obliquity_factor", close_distance/airpath);
+    nbp_v("diffracted_vec", diffracted[1], diffracted[2], diffracted[3]);
+    nbp_v("incident_vec", incident[1], incident[2], incident[3]);
+    nbp_s("lambda_meters", lambda);
+    nbp_s("lambda_angstroms", lambda*1e10);
+    nbp_v("scattering_vec_A_inv", scattering[1], scattering[2], scattering[3]);
+}
+static void nbp_phi(int first, int thick_tic, int subS, int subF, int source, int mos_tic, int phi_tic, double phi,
+                    double *a, double *b, double *c, double *a_star, double *b_star, double *c_star, double V_cell,
+                    double h, double k, double l, double Fa, double Fb, double Fc, double F_latt, double F_cell, double contribution) {
+    double ax=a[1]*1e10, ay=a[2]*1e10, az=a[3]*1e10, bx=b[1]*1e10, by=b[2]*1e10, bz=b[3]*1e10, cx=c[1]*1e10, cy=c[2]*1e10, cz=c[3]*1e10;
+    if (first) {
+        nbp_v("rot_a_angstroms", ax, ay, az); nbp_v("rot_b_angstroms", bx, by, bz); nbp_v("rot_c_angstroms", cx, cy, cz);
+        nbp_v("rot_a_star_A_inv", a_star[1], a_star[2], a_star[3]);
+        nbp_v("rot_b_star_A_inv", b_star[1], b_star[2], b_star[3]);
+        nbp_v("rot_c_star_A_inv", c_star[1], c_star[2], c_star[3]);
+        nbp_v("hkl_frac", h, k, l);
+        printf("TRACE_C: hkl_rounded %d %d %d\n", (int)ceil(h-0.5), (int)ceil(k-0.5), (int)ceil(l-0.5));
+        nbp_s("F_latt_a", Fa); nbp_s("F_latt_b", Fb); nbp_s("F_latt_c", Fc); nbp_s("F_latt", F_latt);
+        if (contribution == contribution && F_cell == F_cell) nbp_s("F_cell", F_cell);
+    }
+    printf("TRACE_C_PHI thick_tic=%d subS=%d subF=%d source=%d mos_tic=%d phi_tic=%d phi_deg=%.17g"
+           " rot_a=%.17g,%.17g,%.17g rot_b=%.17g,%.17g,%.17g rot_c=%.17g,%.17g,%.17g"
+           " rot_a_star=%.17g,%.17g,%.17g rot_b_star=%.17g,%.17g,%.17g rot_c_star=%.17g,%.17g,%.17g"
+           " h_frac=%.17g k_frac=%.17g l_frac=%.17g F_latt_a=%.17g F_latt_b=%.17g F_latt_c=%.17g F_latt=%.17g"
+           " F_cell=%.17g I_contribution=%.17g\n",
+           thick_tic, subS, subF, source, mos_tic, phi_tic, phi*(180.0*M_1_PI),
+           ax, ay, az, bx, by, bz, cx, cy, cz,
+           (by*cz-bz*cy)/V_cell, (bz*cx-bx*cz)/V_cell, (bx*cy-by*cx)/V_cell,
+           (cy*az-cz*ay)/V_cell, (cz*ax-cx*az)/V_cell, (cx*ay-cy*ax)/V_cell,
+           (ay*bz-az*by)/V_cell, (az*bx-ax*bz)/V_cell, (ax*by-ay*bx)/V_cell,
+           h, k, l, Fa, Fb, Fc, F_latt, F_cell, contribution);
+}
+static void nbp_final(double I, double r_e_sqr, double fluence, int steps, int os_thick, int os_polar, int os_omega,
+                      double capture_fraction, double polar, double omega, double *incident, double *diffracted, double test, float stored) {
+    nbp_s("I_before_scaling", I); nbp_s("r_e_meters", sqrt(r_e_sqr)); nbp_s("r_e_sqr", r_e_sqr);
+    nbp_s("fluence_photons_per_m2", fluence); nbp_i("steps", steps);
+    nbp_i("oversample_thick", os_thick); nbp_i("oversample_polar", os_polar); nbp_i("oversample_omega", os_omega);
+    nbp_s("capture_fraction", capture_fraction); nbp_s("polar", polar); nbp_s("omega_pixel", omega);
+    nbp_s("cos_2theta", incident[1]*diffracted[1]+incident[2]*diffracted[2]+incident[3]*diffracted[3]);
+    nbp_s("I_pixel_final", test); nbp_s("floatimage_accumulated", stored);
+}
+/* ---- end of ${MARKER} ---- */
+`;
+
+const LATTICE_ARGS = '(xtal_shape==SQUARE&&Na>1)?sincg(M_PI*h,Na):1.0, (xtal_shape==SQUARE&&Nb>1)?sincg(M_PI*k,Nb):1.0, (xtal_shape==SQUARE&&Nc>1)?sincg(M_PI*l,Nc):1.0';
+
+interface Point { name: string; pattern: RegExp; where: 'before' | 'after'; code: string }
+
+/** The recognised points, in source order. */
+export const POINTS: Point[] = [
+  { name: 'main() entry', pattern: /^int\s+main\s*\(\s*int\s+argc\s*,\s*char\s*\*\*\s*argv\s*\)\s*$/m, where: 'before', code: HELPERS },
+  {
+    name: 'option loop (-Na)', pattern: /^[ \t]*if\s*\(\s*strstr\s*\(\s*argv\[i\]\s*,\s*"-Na"\s*\)\s*&&\s*\(\s*argc\s*>\s*\(\s*i\s*\+\s*1\s*\)\s*\)\s*\)\s*$/m, where: 'before',
+    code: '            if(0==strcmp(argv[i], "-trace_pixel") && (argc > (i+2))) { nbp_set(argv[i+1], argv[i+2]); continue; }\n',
+  },
+  { name: 'pixel loop (omp parallel for)', pattern: /^[ \t]*#pragma\s+omp\s+parallel\s+for\b/m, where: 'before', code: '    nbp_config();\n' },
+  {
+    name: 'scattering vector', pattern: /^[ \t]*scattering\[3\]\s*=\s*\(\s*diffracted\[3\]\s*-\s*incident\[3\]\s*\)\s*\/\s*lambda\s*;\s*$/m, where: 'after',
+    code: '                            if(nbp_traced(spixel,fpixel) && source==0) nbp_geometry(pix0_vector,fdet_vector,sdet_vector,pixel_pos,airpath,omega_pixel,close_distance,diffracted,incident,lambda,scattering);\n',
+  },
+  {
+    name: 'zero lattice factor skip', pattern: /^[ \t]*if\s*\(\s*F_latt\s*==\s*0\.0\s*&&\s*water_size\s*==\s*0\.0\s*\)\s*continue\s*;\s*$/m, where: 'before',
+    code: `                                    if(nbp_traced(spixel,fpixel) && F_latt == 0.0 && water_size == 0.0) nbp_phi(source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,NAN,0.0);\n`,
+  },
+  {
+    name: 'intensity accumulation', pattern: /^[ \t]*I\s*\+=\s*F_cell\s*\*\s*F_cell\s*\*\s*F_latt\s*\*\s*F_latt\s*;\s*$/m, where: 'before',
+    code: `                                    if(nbp_traced(spixel,fpixel)) nbp_phi(source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,F_cell,F_cell*F_cell*F_latt*F_latt);\n`,
+  },
+  {
+    name: 'pixel store', pattern: /^[ \t]*floatimage\[imgidx\]\s*\+=\s*test\s*;\s*$/m, where: 'after',
+    code: '            if(nbp_traced(spixel,fpixel)) nbp_final(I,r_e_sqr,fluence,steps,oversample_thick,oversample_polar,oversample_omega,capture_fraction,polar,omega_pixel,incident,diffracted,test,floatimage[imgidx]);\n',
+  },
+];
+
+/** Insert the trace points into a copy of a pristine nanoBragg.c; throws naming any point not found exactly once. */
+export function instrument(source: string): { text: string; points: string[] } {
+  const dialect = detectDialect(source);
+  if (dialect !== 'pristine') throw new Error(`instrument(): source is already ${dialect}`);
+  const hits: Array<{ p: Point; index: number; length: number }> = [];
+  for (const p of POINTS) {
+    const g = new RegExp(p.pattern.source, p.pattern.flags.includes('g') ? p.pattern.flags : p.pattern.flags + 'g');
+    const found = [...source.matchAll(g)];
+    if (found.length !== 1) throw new InstrumentationError(p.name, found.length, String(p.pattern));
+    hits.push({ p, index: found[0].index!, length: found[0][0].length });
+  }
+  // insert from the end so earlier offsets stay valid
+  let text = source;
+  for (const h of [...hits].sort((a, b) => b.index - a.index)) {
+    const at = h.p.where === 'before' ? h.index : lineEnd(text, h.index + h.length);
+    text = text.slice(0, at) + h.p.code + text.slice(at);
+  }
+  return { text, points: POINTS.map((p) => p.name) };
+}
+
+function lineEnd(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl < 0 ? text.length : nl + 1;
+}
