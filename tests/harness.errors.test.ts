@@ -1,0 +1,116 @@
+/**
+ * The harness's error paths, end to end through the CLI: no C source, a compile error, a
+ * source without a recognised instrumentation point, a C that crashes, one that hangs,
+ * one whose trace is truncated. The C programs here are tiny stand-ins written by the test
+ * (not nanoBragg); they need a C compiler, which every supported machine has.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { instrument, InstrumentationError, POINTS } from '../harness/c/instrument.js';
+
+const CLI = join(process.cwd(), 'dist', 'harness', 'cli.js');
+const hasCc = spawnSync(process.env.CC ?? 'cc', ['--version']).status === 0;
+if (!hasCc) console.log('no C compiler (cc): harness error-path tests that compile are skipped');
+
+function nbparity(args: string[], env: Record<string, string> = {}) {
+  const cwd = mkdtempSync(join(tmpdir(), 'nbparity-err-'));
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NANOBRAGG_C: '', ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A stand-in C program that the harness takes for an already-tracing (golden-fork-like) source. */
+function fakeC(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nbparity-fake-'));
+  const p = join(dir, 'fake.c');
+  writeFileSync(p, `/* test stand-in, not nanoBragg: TRACE_C_PHI trace_spixel */\n#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\nint main(int argc, char **argv) {\n${body}\n}\n`);
+  return p;
+}
+const args = ['--', '-cell', '100', '100', '100', '90', '90', '90', '-default_F', '1', '-N', '3', '-detpixels', '8', '-nonoise', '-nopgm', '-trace_pixel', '4', '4'];
+
+describe('no C source', () => {
+  it('compare says what to do and exits 2', () => {
+    const r = nbparity(['compare', '--c-source', '/nonexistent/nanoBragg.c', ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no nanoBragg\.c found \(tried: \/nonexistent\/nanoBragg\.c\)\. Put your copy at golden_suite_generator\/nanoBragg\.c/);
+  });
+});
+
+describe('instrumentation points', () => {
+  it('names a missing recognised point and compiles nothing', () => {
+    const text = '#include <stdio.h>\nint main(int argc, char** argv)\n{\n  return 0;\n}\n';
+    expect(() => instrument(text)).toThrowError(InstrumentationError);
+    expect(() => instrument(text)).toThrowError(/recognised point 'option loop \(-Na\)' found 0 times/);
+  });
+  it.skipIf(!hasCc)('stops the CLI with exit 2 before compiling', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nbparity-pristine-'));
+    writeFileSync(join(dir, 'nanoBragg.c'), '#include <stdio.h>\nint main(int argc, char** argv)\n{\n  return 0;\n}\n');
+    const r = nbparity(['build', '--c-source', join(dir, 'nanoBragg.c')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/recognised point 'option loop \(-Na\)' found 0 times .* nothing was compiled/);
+  });
+  it('knows seven points, each a distinct place in the C', () => {
+    expect(POINTS.map((p) => p.name)).toHaveLength(7);
+  });
+});
+
+describe.skipIf(!hasCc)('failures of the C side', () => {
+  it('a compile error shows the compiler message and exits 2', () => {
+    const r = nbparity(['build', '--c-source', fakeC('  this is not C;')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/compiling nanoBragg\.c failed \(exit 1\)/);
+    expect(r.stderr).toMatch(/error:/);
+  });
+
+  it('a crash is reported with its logs and exit 3', () => {
+    const reports = mkdtempSync(join(tmpdir(), 'nbparity-rep-'));
+    const r = nbparity(['compare', '--reports', reports, '--c-source', fakeC('  fprintf(stderr, "about to fail\\n"); abort();'), ...args]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/the C program (was killed by SIGABRT|exited with code)/);
+    expect(r.stderr).toContain('about to fail');
+    const ev = join(reports, 'adhoc', readdirSync(join(reports, 'adhoc'))[0]);
+    expect(readFileSync(join(ev, 'c.stderr.txt'), 'utf8')).toContain('about to fail');
+  });
+
+  it('a hang is stopped at the timeout and exits 3', () => {
+    const t0 = Date.now();
+    const r = nbparity(['compare', '--timeout', '2', '--reports', mkdtempSync(join(tmpdir(), 'nbparity-rep-')), '--c-source', fakeC('  sleep(60); return 0;'), ...args]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/the C program timed out/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('a truncated trace is an error, not a silent mismatch (exit 3)', () => {
+    const body = [
+      '  printf("TRACE_C: pix0_vector_meters 0.1 0.0065 -0.0065\\n");',
+      '  printf("TRACE_C_PHI phi_tic=0 phi_deg=0 k_frac=1 F_latt_b=1 F_latt=1\\n");',
+      '  FILE *f = fopen("c.float.bin", "wb"); float z[64] = {0}; fwrite(z, 4, 64, f); fclose(f); return 0;',
+    ].join('\n');
+    const r = nbparity(['compare', '--reports', mkdtempSync(join(tmpdir(), 'nbparity-rep-')), '--c-source', fakeC(body), ...args]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/the C trace is truncated or empty .* missing the final block \(I_pixel_final\)/);
+  });
+});
+
+describe('usage errors', () => {
+  it('unknown command or option: exit 2 with usage', () => {
+    expect(nbparity(['frobnicate']).status).toBe(2);
+    const r = nbparity(['compare', '--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+  });
+  it('every command has --help', () => {
+    for (const c of ['compare', 'replay', 'trace', 'build', 'parity']) {
+      const r = nbparity([c, '--help']);
+      expect(r.status, c).toBe(0);
+      expect(r.stdout).toContain(`usage: nbparity ${c}`);
+    }
+  });
+  it('replay of an unknown case: exit 2', () => {
+    const r = nbparity(['replay', '--case', 'no_such_case']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("no recorded reference case 'no_such_case'");
+  });
+});
