@@ -243,4 +243,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// a closed pipe (nbparity ... | head) ends the output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
 main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(`nbparity: ${(e as Error).stack ?? e}\n`); process.exitCode = 2; });

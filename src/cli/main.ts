@@ -73,4 +73,6 @@ function main(argv: string[]): number {
   }
 }
 
+// a closed pipe (nbparity ... | head) ends the output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
 process.exitCode = main(process.argv.slice(2));
