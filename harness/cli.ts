@@ -13,7 +13,7 @@ import { InstrumentationError } from './c/instrument.js';
 import { InputError, prepareC, runCompare, splitArgs, TraceIncompleteError, type CompareOptions, type PhiMode } from './compare/run.js';
 import { PhiGridError } from './compare/traces.js';
 import { SideFailedError, runSide } from './run/side.js';
-import { parseTrace } from './trace/parse.js';
+import { parseTraces } from './trace/parse.js';
 import { SchemaError } from './schemas/validate.js';
 import { loadCases } from './reference/cases.js';
 
@@ -176,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
         const split = splitArgs(o.rest, process.cwd());
         if (!split.trace) throw new UsageError('trace needs -trace_pixel S F among the nanoBragg arguments');
         const dir = mkdtempSync(join(tmpdir(), 'nbparity-trace-'));
-        const targs = [...split.nano, '-trace_pixel', String(split.trace[0]), String(split.trace[1]), '-floatfile', 'f.bin', '-intfile', 'i.img'];
+        const targs = [...split.nano, ...split.traces.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]), '-floatfile', 'f.bin', '-intfile', 'i.img'];
         let run, text;
         if (o.side === 'c') {
           const p = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
@@ -189,12 +189,15 @@ async function main(argv: string[]): Promise<number> {
           text = () => readFileSync(run!.stdoutFile, 'utf8');
         }
         if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').slice(-2000));
-        const t = parseTrace(text(), o.side === 'c' ? 'c.stdout' : 'engine.stdout');
-        if (o.json) { out(t); return 0; }
-        process.stdout.write(`${t.side} trace of pixel (${split.trace.join(', ')}): ${t.blocks.length} sub-pixel block(s), ${t.phi.length} per-φ entries\n`);
-        for (const b of t.blocks.slice(0, 1)) for (const [k, v] of Object.entries(b.values)) process.stdout.write(`  ${k.padEnd(26)} ${v.join(' ')}\n`);
-        for (const [k, v] of Object.entries(t.final)) process.stdout.write(`  ${k.padEnd(26)} ${v.join(' ')}\n`);
-        for (const e of t.phi.filter((x) => x.block === 0 && x.source === 0 && x.mos_tic === 0)) process.stdout.write(`  φ step ${e.phi_tic}: phi_deg ${e.values.phi_deg?.[0]} k_frac ${e.values.k_frac?.[0]} F_latt ${e.values.F_latt?.[0]}\n`);
+        const traces = parseTraces(text(), o.side === 'c' ? 'c.stdout' : 'engine.stdout');
+        if (o.json) { out(traces.length === 1 ? traces[0] : traces); return 0; }
+        for (const t of traces) {
+          const px = t.pixel ? `(${t.pixel.slow}, ${t.pixel.fast})` : `(${split.trace.join(', ')})`;
+          process.stdout.write(`${t.side} trace of pixel ${px}: ${t.blocks.length} sub-pixel block(s), ${t.phi.length} per-φ entries\n`);
+          for (const b of t.blocks.slice(0, 1)) for (const [k, v] of Object.entries(b.values)) process.stdout.write(`  ${k.padEnd(26)} ${v.join(' ')}\n`);
+          for (const [k, v] of Object.entries(t.final)) process.stdout.write(`  ${k.padEnd(26)} ${v.join(' ')}\n`);
+          for (const e of t.phi.filter((x) => x.block === 0 && x.source === 0 && x.mos_tic === 0)) process.stdout.write(`  φ step ${e.phi_tic}: phi_deg ${e.values.phi_deg?.[0]} k_frac ${e.values.k_frac?.[0]} F_latt ${e.values.F_latt?.[0]}\n`);
+        }
         return 0;
       }
       case 'parity':

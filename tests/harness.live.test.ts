@@ -45,3 +45,29 @@ for (const [label, source] of [['user nanoBragg.c', upstream], ['golden fork', g
     });
   });
 }
+
+describe.skipIf(!upstream)('live multi-pixel tracing with OpenMP threads', () => {
+  it('3 traced pixels under 3 threads come out whole, each equal to the engine', async () => {
+    const { prepareC } = await import('../harness/compare/run.js');
+    const { runSide } = await import('../harness/run/side.js');
+    const { parseTraces, traceOfPixel } = await import('../harness/trace/parse.js');
+    const { simulate } = await import('../src/index.js');
+    const { pairPhi, traceDeltas } = await import('../harness/compare/traces.js');
+    const p = await prepareC({});
+    const dir = mkdtempSync(join(tmpdir(), 'nbparity-mp-'));
+    const pixels: Array<[number, number]> = [[5, 7], [50, 40], [90, 3]];
+    const args = [...ARGS, '-oversample', '2', ...pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)])];
+    const run = await runSide('C', [p.built.binary, ...args, '-floatfile', 'c.bin', '-intfile', 'c.img'], { cwd: dir, env: { OMP_NUM_THREADS: '3' }, timeoutMs: 120_000, name: 'c' });
+    expect(run.exitCode).toBe(0);
+    const cText = readFileSync(run.stdoutFile, 'utf8');
+    expect(parseTraces(cText)).toHaveLength(3);
+    const lines: string[] = [];
+    simulate([...args, '--phi-carryover-mode', 'c-parity', '--c-threads', '3'], { trace: (l) => lines.push(l) });
+    for (const px of pixels) {
+      const c = traceOfPixel(cText, px), t = traceOfPixel(lines.join('\n'), px);
+      expect(c.blocks).toHaveLength(4);
+      const d = traceDeltas(c, t, pairPhi(c, t));
+      for (const q of [...d.per_pixel, ...d.per_phi, ...d.final]) expect(q.max_rel, `${px} ${q.name}`).toBeLessThanOrEqual(1e-12);
+    }
+  });
+});

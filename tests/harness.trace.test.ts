@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../src/index.js';
 import { absoluteArgs, loadCase, referenceRoot } from '../harness/reference/cases.js';
-import { parseTrace, phiKey, TraceParseError, type ParsedTrace } from '../harness/trace/parse.js';
+import { parseTrace, parseTraces, phiKey, traceOfPixel, TraceParseError, type ParsedTrace } from '../harness/trace/parse.js';
 import { detectCarryover, firstDivergence, pairPhi, PhiGridError, traceDeltas, vg1, DEFAULT_VG1 } from '../harness/compare/traces.js';
 import { validate, SchemaError } from '../harness/schemas/validate.js';
 
@@ -157,5 +157,26 @@ describe('C-PARITY-001 detection', () => {
     expect(detectCarryover(parseTrace(read('phi10', 'fixed.trace.txt')), 'spec')).toMatchObject({ detected: false, matching_mode: 'spec' });
     expect(detectCarryover(parseTrace(read('phi10', 'golden.trace.txt')), 'c-parity').detected).toBe(true);
     expect(detectCarryover(parseTrace(read('phi_start_nonzero', 'upstream.trace.txt')), 'spec').detected).toBeNull();
+  });
+});
+
+describe('several traced pixels', () => {
+  it('the engine traces each pixel named, and each equals its single-pixel trace', () => {
+    const c = loadCase(join(root, 'oversample2'));
+    const pixels: Array<[number, number]> = [[95, 73], [10, 3], [64, 64]];
+    const lines: string[] = [];
+    simulate([...absoluteArgs(c), ...pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)])], { trace: (l) => lines.push(l) });
+    const all = parseTraces(lines.join('\n'));
+    expect(all.map((t) => [t.pixel!.slow, t.pixel!.fast]).sort()).toEqual([...pixels].sort());
+    for (const [s, f] of pixels) {
+      const one: string[] = [];
+      simulate([...absoluteArgs(c), '-trace_pixel', String(s), String(f)], { trace: (l) => one.push(l) });
+      const single = parseTraces(one.join('\n'))[0];
+      const multi = traceOfPixel(lines.join('\n'), [s, f]);
+      expect(multi.blocks.map((b) => b.values)).toEqual(single.blocks.map((b) => b.values));
+      expect(multi.phi.map((e) => e.values)).toEqual(single.phi.map((e) => e.values));
+      expect(multi.final).toEqual(single.final);
+    }
+    expect(() => traceOfPixel(lines.join('\n'), [1, 1])).toThrowError(/no trace of pixel \(1, 1\)/);
   });
 });

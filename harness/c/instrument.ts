@@ -7,8 +7,10 @@
  *  - `TRACE_C_PHI` lines with the same fields as the engine's `TRACE_TS_PHI`, one per
  *    evaluation of the traced pixel (layer, sub-pixel, source, φ step, mosaic domain);
  * all printed with %.17g (enough digits to round-trip a double), and a `-trace_pixel S F`
- * option (slow, fast). The helpers are functions, not variables, so the C's
- * `default(none)` OpenMP clause needs no change.
+ * option (slow, fast) that may be repeated. Each traced pixel's lines start with
+ * `TRACE_C_PIXEL spixel=S fpixel=F` and are buffered per thread and printed whole when the
+ * pixel is done, so OpenMP threads never interleave them. The helpers are functions, not
+ * variables, so the C's `default(none)` OpenMP clause needs no change.
  *
  * Every point must be found exactly once; otherwise an InstrumentationError names the
  * point, and nothing is compiled: a partially instrumented build never runs.
@@ -37,15 +39,34 @@ export function detectDialect(source: string): CDialect {
 /** Helper functions placed before main(). */
 const HELPERS = String.raw`
 /* ---- ${MARKER} (inserted by nbparity into a copy; not part of nanoBragg.c) ---- */
-static int nbp_trace_s = -1, nbp_trace_f = -1;
-static int nbp_traced(int s, int f) { return s == nbp_trace_s && f == nbp_trace_f; }
-static void nbp_set(const char *s, const char *f) { nbp_trace_s = atoi(s); nbp_trace_f = atoi(f); }
-static void nbp_v(const char *n, double x, double y, double z) { printf("TRACE_C: %s %.17g %.17g %.17g\n", n, x, y, z); }
-static void nbp_s(const char *n, double x) { printf("TRACE_C: %s %.17g\n", n, x); }
-static void nbp_i(const char *n, int x) { printf("TRACE_C: %s %d\n", n, x); }
-static void nbp_config(void) { if (nbp_trace_s >= 0) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_trace_s, nbp_trace_f); }
-static void nbp_geometry(double *pix0, double *fdet, double *sdet, double *pos, double airpath, double omega, double close_distance,
+#define NBP_MAXPIX 256
+static int nbp_n = 0, nbp_ps[NBP_MAXPIX], nbp_pf[NBP_MAXPIX];
+/* each thread buffers one traced pixel and prints it whole, so OpenMP threads never interleave */
+static __thread char *nbp_buf = NULL;
+static __thread size_t nbp_len = 0, nbp_cap = 0;
+static int nbp_traced(int s, int f) { int i; for (i = 0; i < nbp_n; ++i) if (nbp_ps[i] == s && nbp_pf[i] == f) return 1; return 0; }
+static void nbp_set(const char *s, const char *f) { if (nbp_n < NBP_MAXPIX) { nbp_ps[nbp_n] = atoi(s); nbp_pf[nbp_n] = atoi(f); ++nbp_n; } }
+static void nbp_printf(const char *fmt, ...) {
+    va_list ap; int need;
+    va_start(ap, fmt); need = vsnprintf(NULL, 0, fmt, ap); va_end(ap);
+    if (need < 0) return;
+    if (nbp_len + (size_t)need + 1 > nbp_cap) { nbp_cap = 2*(nbp_len + (size_t)need + 1) + 4096; nbp_buf = (char *) realloc(nbp_buf, nbp_cap); }
+    va_start(ap, fmt); vsnprintf(nbp_buf + nbp_len, nbp_cap - nbp_len, fmt, ap); va_end(ap);
+    nbp_len += (size_t)need;
+}
+static void nbp_begin(int s, int f) { if (nbp_len == 0) nbp_printf("TRACE_C_PIXEL spixel=%d fpixel=%d\n", s, f); }
+static void nbp_flush(void) {
+    #pragma omp critical (nbparity_trace)
+    { if (nbp_len) { fwrite(nbp_buf, 1, nbp_len, stdout); fflush(stdout); } }
+    nbp_len = 0;
+}
+static void nbp_v(const char *n, double x, double y, double z) { nbp_printf("TRACE_C: %s %.17g %.17g %.17g\n", n, x, y, z); }
+static void nbp_s(const char *n, double x) { nbp_printf("TRACE_C: %s %.17g\n", n, x); }
+static void nbp_i(const char *n, int x) { nbp_printf("TRACE_C: %s %d\n", n, x); }
+static void nbp_config(void) { int i; for (i = 0; i < nbp_n; ++i) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_ps[i], nbp_pf[i]); }
+static void nbp_geometry(int s, int f, double *pix0, double *fdet, double *sdet, double *pos, double airpath, double omega, double close_distance,
                          double *diffracted, double *incident, double lambda, double *scattering) {
+    nbp_begin(s, f);
     nbp_v("pix0_vector_meters", pix0[1], pix0[2], pix0[3]);
     nbp_v("fdet_vec", fdet[1], fdet[2], fdet[3]);
     nbp_v("sdet_vec", sdet[1], sdet[2], sdet[3]);
@@ -60,21 +81,22 @@ static void nbp_geometry(double *pix0, double *fdet, double *sdet, double *pos, 
     nbp_s("lambda_angstroms", lambda*1e10);
     nbp_v("scattering_vec_A_inv", scattering[1], scattering[2], scattering[3]);
 }
-static void nbp_phi(int first, int thick_tic, int subS, int subF, int source, int mos_tic, int phi_tic, double phi,
+static void nbp_phi(int s, int f, int first, int thick_tic, int subS, int subF, int source, int mos_tic, int phi_tic, double phi,
                     double *a, double *b, double *c, double *a_star, double *b_star, double *c_star, double V_cell,
                     double h, double k, double l, double Fa, double Fb, double Fc, double F_latt, double F_cell, double contribution) {
     double ax=a[1]*1e10, ay=a[2]*1e10, az=a[3]*1e10, bx=b[1]*1e10, by=b[2]*1e10, bz=b[3]*1e10, cx=c[1]*1e10, cy=c[2]*1e10, cz=c[3]*1e10;
+    nbp_begin(s, f);
     if (first) {
         nbp_v("rot_a_angstroms", ax, ay, az); nbp_v("rot_b_angstroms", bx, by, bz); nbp_v("rot_c_angstroms", cx, cy, cz);
         nbp_v("rot_a_star_A_inv", a_star[1], a_star[2], a_star[3]);
         nbp_v("rot_b_star_A_inv", b_star[1], b_star[2], b_star[3]);
         nbp_v("rot_c_star_A_inv", c_star[1], c_star[2], c_star[3]);
         nbp_v("hkl_frac", h, k, l);
-        printf("TRACE_C: hkl_rounded %d %d %d\n", (int)ceil(h-0.5), (int)ceil(k-0.5), (int)ceil(l-0.5));
+        nbp_printf("TRACE_C: hkl_rounded %d %d %d\n", (int)ceil(h-0.5), (int)ceil(k-0.5), (int)ceil(l-0.5));
         nbp_s("F_latt_a", Fa); nbp_s("F_latt_b", Fb); nbp_s("F_latt_c", Fc); nbp_s("F_latt", F_latt);
         if (contribution == contribution && F_cell == F_cell) nbp_s("F_cell", F_cell);
     }
-    printf("TRACE_C_PHI thick_tic=%d subS=%d subF=%d source=%d mos_tic=%d phi_tic=%d phi_deg=%.17g"
+    nbp_printf("TRACE_C_PHI thick_tic=%d subS=%d subF=%d source=%d mos_tic=%d phi_tic=%d phi_deg=%.17g"
            " rot_a=%.17g,%.17g,%.17g rot_b=%.17g,%.17g,%.17g rot_c=%.17g,%.17g,%.17g"
            " rot_a_star=%.17g,%.17g,%.17g rot_b_star=%.17g,%.17g,%.17g rot_c_star=%.17g,%.17g,%.17g"
            " h_frac=%.17g k_frac=%.17g l_frac=%.17g F_latt_a=%.17g F_latt_b=%.17g F_latt_c=%.17g F_latt=%.17g"
@@ -86,14 +108,16 @@ static void nbp_phi(int first, int thick_tic, int subS, int subF, int source, in
            (ay*bz-az*by)/V_cell, (az*bx-ax*bz)/V_cell, (ax*by-ay*bx)/V_cell,
            h, k, l, Fa, Fb, Fc, F_latt, F_cell, contribution);
 }
-static void nbp_final(double I, double r_e_sqr, double fluence, int steps, int os_thick, int os_polar, int os_omega,
+static void nbp_final(int s, int f, double I, double r_e_sqr, double fluence, int steps, int os_thick, int os_polar, int os_omega,
                       double capture_fraction, double polar, double omega, double *incident, double *diffracted, double test, float stored) {
+    nbp_begin(s, f);
     nbp_s("I_before_scaling", I); nbp_s("r_e_meters", sqrt(r_e_sqr)); nbp_s("r_e_sqr", r_e_sqr);
     nbp_s("fluence_photons_per_m2", fluence); nbp_i("steps", steps);
     nbp_i("oversample_thick", os_thick); nbp_i("oversample_polar", os_polar); nbp_i("oversample_omega", os_omega);
     nbp_s("capture_fraction", capture_fraction); nbp_s("polar", polar); nbp_s("omega_pixel", omega);
     nbp_s("cos_2theta", incident[1]*diffracted[1]+incident[2]*diffracted[2]+incident[3]*diffracted[3]);
     nbp_s("I_pixel_final", test); nbp_s("floatimage_accumulated", stored);
+    nbp_flush();
 }
 /* ---- end of ${MARKER} ---- */
 `;
@@ -112,19 +136,19 @@ export const POINTS: Point[] = [
   { name: 'pixel loop (omp parallel for)', pattern: /^[ \t]*#pragma\s+omp\s+parallel\s+for\b/m, where: 'before', code: '    nbp_config();\n' },
   {
     name: 'scattering vector', pattern: /^[ \t]*scattering\[3\]\s*=\s*\(\s*diffracted\[3\]\s*-\s*incident\[3\]\s*\)\s*\/\s*lambda\s*;\s*$/m, where: 'after',
-    code: '                            if(nbp_traced(spixel,fpixel) && source==0) nbp_geometry(pix0_vector,fdet_vector,sdet_vector,pixel_pos,airpath,omega_pixel,close_distance,diffracted,incident,lambda,scattering);\n',
+    code: '                            if(nbp_traced(spixel,fpixel) && source==0) nbp_geometry(spixel,fpixel,pix0_vector,fdet_vector,sdet_vector,pixel_pos,airpath,omega_pixel,close_distance,diffracted,incident,lambda,scattering);\n',
   },
   {
     name: 'zero lattice factor skip', pattern: /^[ \t]*if\s*\(\s*F_latt\s*==\s*0\.0\s*&&\s*water_size\s*==\s*0\.0\s*\)\s*continue\s*;\s*$/m, where: 'before',
-    code: `                                    if(nbp_traced(spixel,fpixel) && F_latt == 0.0 && water_size == 0.0) nbp_phi(source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,NAN,0.0);\n`,
+    code: `                                    if(nbp_traced(spixel,fpixel) && F_latt == 0.0 && water_size == 0.0) nbp_phi(spixel,fpixel,source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,NAN,0.0);\n`,
   },
   {
     name: 'intensity accumulation', pattern: /^[ \t]*I\s*\+=\s*F_cell\s*\*\s*F_cell\s*\*\s*F_latt\s*\*\s*F_latt\s*;\s*$/m, where: 'before',
-    code: `                                    if(nbp_traced(spixel,fpixel)) nbp_phi(source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,F_cell,F_cell*F_cell*F_latt*F_latt);\n`,
+    code: `                                    if(nbp_traced(spixel,fpixel)) nbp_phi(spixel,fpixel,source==0&&mos_tic==0&&phi_tic==0, thick_tic,subS,subF,source,mos_tic,phi_tic,phi,a,b,c,a_star,b_star,c_star,V_cell,h,k,l,${LATTICE_ARGS},F_latt,F_cell,F_cell*F_cell*F_latt*F_latt);\n`,
   },
   {
     name: 'pixel store', pattern: /^[ \t]*floatimage\[imgidx\]\s*\+=\s*test\s*;\s*$/m, where: 'after',
-    code: '            if(nbp_traced(spixel,fpixel)) nbp_final(I,r_e_sqr,fluence,steps,oversample_thick,oversample_polar,oversample_omega,capture_fraction,polar,omega_pixel,incident,diffracted,test,floatimage[imgidx]);\n',
+    code: '            if(nbp_traced(spixel,fpixel)) nbp_final(spixel,fpixel,I,r_e_sqr,fluence,steps,oversample_thick,oversample_polar,oversample_omega,capture_fraction,polar,omega_pixel,incident,diffracted,test,floatimage[imgidx]);\n',
   },
 ];
 

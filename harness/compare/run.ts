@@ -11,7 +11,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { buildC, projectRoot, requireCSource, sha256, type BuiltC } from '../c/build.js';
 import { detectDialect, instrument, type CDialect } from '../c/instrument.js';
 import { runSide, SideFailedError, type RunRecord } from '../run/side.js';
-import { parseTrace, type ParsedTrace } from '../trace/parse.js';
+import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
 import { validate } from '../schemas/validate.js';
 import { diffImages, type ImageDiff } from '../metrics/image.js';
 import { findPeaks, matchPeaks } from '../metrics/peaks.js';
@@ -57,13 +57,14 @@ const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype'];
 const FILE_FLAGS = ['-mat', '-hkl', '-sourcefile', '-stol', '-4stol', '-Q', '-img', '-mask', '-dump'];
 const OUTPUT_FLAGS = ['-floatfile', '-floatimage', '-intfile', '-intimage', '-pgmfile', '-pgmimage', '-noisefile', '-noiseimage'];
 
-export interface SplitArgs { nano: string[]; engine: Record<string, string>; trace: [number, number] | null }
+export interface SplitArgs { nano: string[]; engine: Record<string, string>; trace: [number, number] | null; traces: Array<[number, number]> }
 
 /** Separate engine-only options and -trace_pixel; make input-file paths absolute (relative to `cwd`). */
 export function splitArgs(args: string[], cwd: string): SplitArgs {
   const nano: string[] = [];
   const engine: Record<string, string> = {};
   let trace: [number, number] | null = null;
+  const traces: Array<[number, number]> = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.indexOf('=');
@@ -77,7 +78,8 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
     if (a === '-trace_pixel') {
       const s = Number(args[i + 1]), f = Number(args[i + 2]);
       if (!Number.isInteger(s) || !Number.isInteger(f)) throw new InputError(`-trace_pixel needs two integers (slow fast), got '${args[i + 1]} ${args[i + 2]}'`);
-      trace = [s, f]; i += 2;
+      if (!trace) trace = [s, f];
+      traces.push([s, f]); i += 2;
       continue;
     }
     if (OUTPUT_FLAGS.some((o) => a === o)) { i++; continue; } // the harness chooses where images go
@@ -87,7 +89,7 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
       nano.push(isAbsolute(v) || !existsSync(resolve(cwd, v)) ? v : resolve(cwd, v));
     }
   }
-  return { nano, engine, trace };
+  return { nano, engine, trace, traces };
 }
 
 function engineCli(): string {
@@ -249,8 +251,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     progress('parsing traces');
     const cTraceText = readFileSync(refTraceFile!, 'utf8');
     const tTraceText = readFileSync(tRun.stderrFile, 'utf8');
-    const cTrace = parseTrace(cTraceText, 'c.trace.txt');
-    const tTrace = parseTrace(tTraceText, 'ts.trace.txt');
+    const cTrace = traceOfPixel(cTraceText, traced, 'c.trace.txt');
+    const tTrace = traceOfPixel(tTraceText, traced, 'ts.trace.txt');
     validate('trace', cTrace);
     validate('trace', tTrace);
     ev.write('c.trace.txt', cTraceText);

@@ -144,6 +144,38 @@ export function parseTrace(text: string, file = '<trace>'): ParsedTrace {
   return out;
 }
 
+const PIXEL_MARKER = /(?:^|\s)TRACE_(?:C|TS|PY)_PIXEL spixel=(-?\d+) fpixel=(-?\d+)/;
+
+/**
+ * Split a trace of several pixels at their `TRACE_*_PIXEL spixel=S fpixel=F` markers and
+ * parse each; lines before the first marker (set-up lines) belong to every pixel. A trace
+ * without markers is one pixel.
+ */
+export function parseTraces(text: string, file = '<trace>'): ParsedTrace[] {
+  const lines = text.split('\n');
+  const starts: number[] = [];
+  lines.forEach((l, i) => { if (PIXEL_MARKER.test(l)) starts.push(i); });
+  if (starts.length === 0) return [parseTrace(text, file)];
+  return starts.map((st, k) => {
+    const m = PIXEL_MARKER.exec(lines[st])!;
+    const seg = lines.slice(st, k + 1 < starts.length ? starts[k + 1] : lines.length);
+    // keep line numbers meaningful: blank out the other pixels' lines instead of dropping them
+    const body = lines.map((l, i) => (i < starts[0] ? l : i >= st && i < st + seg.length ? l : '')).join('\n');
+    const t = parseTrace(body, file);
+    t.pixel = { slow: Number(m[1]), fast: Number(m[2]) };
+    return t;
+  });
+}
+
+/** The trace of one pixel from a (possibly multi-pixel) trace text. */
+export function traceOfPixel(text: string, pixel: [number, number], file = '<trace>'): ParsedTrace {
+  const all = parseTraces(text, file);
+  if (all.length === 1 && (all[0].pixel === null || (all[0].pixel.slow === pixel[0] && all[0].pixel.fast === pixel[1]))) return all[0];
+  const t = all.find((x) => x.pixel && x.pixel.slow === pixel[0] && x.pixel.fast === pixel[1]);
+  if (!t) throw new TraceParseError(file, 0, '', `no trace of pixel (${pixel.join(', ')}) (traced: ${all.map((x) => x.pixel ? `(${x.pixel.slow}, ${x.pixel.fast})` : '?').join(' ')})`);
+  return t;
+}
+
 /** The key that pairs per-φ entries across traces. */
 export function phiKey(e: Pick<PhiEntry, 'block' | 'source' | 'mos_tic' | 'phi_tic'>): string {
   return `${e.block}/${e.source}/${e.mos_tic}/${e.phi_tic}`;

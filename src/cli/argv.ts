@@ -73,7 +73,8 @@ export interface NanoBraggOptions {
   seed: number | null; mosaicSeed: number; missetSeed: number | null;
   stolFile: string | null;
   progress: boolean;
-  tracePixel: [number, number] | null; // slow, fast
+  /** pixels to trace, (slow, fast); -trace_pixel may be repeated */
+  tracePixels: Array<[number, number]>;
   // engine-only
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
   /** flags seen, in argv order (for the config snapshot) */
@@ -108,7 +109,7 @@ export function defaultOptions(): NanoBraggOptions {
     floatFile: 'floatimage.bin', intFile: 'intimage.img', noiseFile: 'noiseimage.img', pgmFile: 'image.pgm',
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
-    tracePixel: null,
+    tracePixels: [],
     phiMode: 'spec', cThreads: 1, dtype: 'float64',
     seen: [],
   };
@@ -334,8 +335,14 @@ const SPECS: Spec[] = [
   { name: '-mosaic_seed', match: has('-mosaic_seed'), nargs: 1, apply: (c, v) => { c.o.mosaicSeed = -int(c, v, 1); } },
   { name: '-misset_seed', match: has('-misset_seed'), nargs: 1, apply: (c, v) => { c.o.missetSeed = -int(c, v, 1); } },
   { name: '-water', match: has('-water'), nargs: 1, apply: (c, v) => { c.o.waterSize = num(c, v, 1) / 1e6; } },
-  // the hoidn golden fork's trace option (slow, fast); upstream nanoBragg.c ignores it
-  { name: '-trace_pixel', match: has('-trace_pixel'), nargs: 2, apply: (c, v) => { c.o.tracePixel = [int(c, v, 1), int(c, v, 2)]; } },
+  // the hoidn golden fork's trace option (slow, fast); upstream nanoBragg.c ignores it. The engine
+  // (like nbparity's instrumented C) traces every pixel named; the golden fork keeps only the last.
+  {
+    name: '-trace_pixel', match: has('-trace_pixel'), nargs: 2, apply: (c, v) => {
+      const px: [number, number] = [int(c, v, 1), int(c, v, 2)];
+      if (!c.o.tracePixels.some(([s, f]) => s === px[0] && f === px[1])) c.o.tracePixels.push(px);
+    },
+  },
 ];
 
 /** thrown by an apply() to end testing of the current token, like the C's `continue` */

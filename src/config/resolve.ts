@@ -71,7 +71,7 @@ export interface Outputs {
 export interface SimulationConfig {
   dtype: Dtype;
   beam: Beam; detector: Detector; goniometer: Goniometer; crystal: Crystal; sampling: Sampling; outputs: Outputs;
-  tracePixel: [number, number] | null;
+  tracePixels: Array<[number, number]>;
   /** the C's random-number state after set-up (the noise image continues its shared table) */
   rng: NrRandom;
   /** human-readable decisions the C prints (convention, auto-selections, warnings) */
@@ -495,7 +495,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
       writeNoise: o.calculateNoise, writePgm: o.writePgm, writeFdump,
       intfileScale: o.intfileScale, pgmScale: o.pgmScale, adc: o.adc, seed: o.seed ?? -now(),
     },
-    tracePixel: o.tracePixel,
+    tracePixels: o.tracePixels,
     rng,
     log,
   };

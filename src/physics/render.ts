@@ -137,14 +137,15 @@ function renderRows(
   const pscratch = [vec(), vec()];
   const hD = new Float64Array(4), kD = new Float64Array(4), lD = new Float64Array(4);
   const sub = new Float64Array(64), ym = new Float64Array(4), yk = new Float64Array(4);
-  const [traceS, traceF] = cfg.tracePixel ?? [-1, -1];
+  const tracedIdx = new Set(trace ? cfg.tracePixels.map(([ts, tf]) => ts * fpixels + tf) : []);
   const t = trace ?? (() => undefined);
 
   for (let spixel = rowStart; spixel < rowEnd; ++spixel) {
     for (let fpixel = 0; fpixel < fpixels; ++fpixel) {
       if (fpixel < xmin || fpixel > xmax || spixel < ymin || spixel > ymax) continue;
       const imgidx = spixel * fpixels + fpixel;
-      const traced = fpixel === traceF && spixel === traceS && trace !== undefined;
+      const traced = tracedIdx.size !== 0 && tracedIdx.has(imgidx);
+      if (traced) t(`TRACE_TS_PIXEL spixel=${spixel} fpixel=${fpixel}`);
       let I = Ibg;
       let polar = nopolar ? 1.0 : 0.0;
       let omegaPixel = 0.0;
