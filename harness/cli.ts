@@ -16,6 +16,24 @@ import { SideFailedError, runSide } from './run/side.js';
 import { parseTraces } from './trace/parse.js';
 import { SchemaError } from './schemas/validate.js';
 import { loadCases } from './reference/cases.js';
+import { runSweep } from './sweep/run.js';
+import cliProgress from 'cli-progress';
+
+/** On a TTY, one line per step of the sweep (C, each cell, report) with its state. */
+function sweepDisplay(json: boolean): { step: (name: string, state: 'start' | 'done' | 'failed', detail?: string) => void; stop: () => void } {
+  if (json || !process.stderr.isTTY) return { step: () => undefined, stop: () => undefined };
+  const multi = new cliProgress.MultiBar({ stream: process.stderr, format: ' {bar} {name} {state}', barsize: 12, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  const bars = new Map<string, cliProgress.SingleBar>();
+  let stopped = false;
+  return {
+    step(name, state, detail) {
+      let b = bars.get(name);
+      if (!b) { b = multi.create(1, 0, { name: name.padEnd(16), state: '' }); bars.set(name, b); }
+      b.update(state === 'start' ? 0 : 1, { state: state === 'start' ? 'running' : state === 'done' ? `done ${detail ?? ''}` : 'FAILED' });
+    },
+    stop() { if (!stopped) { stopped = true; multi.stop(); } },
+  };
+}
 
 const HELP: Record<string, string> = {
   '': `usage: nbparity <command> [options] [-- <nanoBragg arguments>]
@@ -25,6 +43,7 @@ commands:
   replay    the same against a recorded reference (traces/reference), no C needed
   trace     run one side on a traced pixel and show its parsed trace
   build     locate, instrument and compile your nanoBragg.c (cached)
+  sweep     float32/float64 × φ-mode cells against one C run: is a gap roundoff or logic?
   parity    the main job: replay every recorded reference image through the engine
 
 Every command takes --help and --json. Exit codes: 0 pass, 1 a gate failed,
@@ -71,6 +90,23 @@ Finds your nanoBragg.c, instruments a copy for traces when it has none (the hoid
 fork is used as it is, with -DTRACING), compiles it and caches the binary by the sha256 of
 the source, the compiler version and the flags.
 `,
+  sweep: `usage: nbparity sweep [--dtypes float32,float64] [--modes spec,c-parity] [--pixels "S,F;S,F"] [options] -- <nanoBragg arguments>
+
+Runs the C once (float64, instrumented, all pixels traced, OMP_NUM_THREADS fixed) and the
+engine in every dtype × φ-mode cell (in parallel, up to the number of cores), then per
+quantity and mode gives a verdict with the ratio r = Δ(float32)/Δ(float64) that decides it:
+  clean              both dtypes within tolerance
+  precision-limited  r >= 10: float64 shrinks the gap by an order of magnitude: float32 roundoff
+  logic-limited      r < 10: the gap stays at the same order in float64: the computation differs
+Differences are absolute for fractional hkl and rotated vectors, relative otherwise; the
+tolerance is 1e-6 (--tol-abs, --tol-rel). Writes reports/<initiative>/<stamp>/ with
+dtype_sweep.json (schema nbparity.dtype_sweep/1), summary.md, per-cell evidence, plots of
+|Δ| per φ step (log axis) and float32-vs-float64 image differences.
+
+options: --c-source PATH, --case ID (replay against a recorded reference instead of a C),
+         --omp-threads N, --timeout SEC, --concurrency N, --initiative NAME (default sweep),
+         --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --json
+`,
   parity: `usage: nbparity parity [--json]
 
 The main job: every recorded nanoBragg.c image in traces/reference replayed through the
@@ -84,6 +120,7 @@ interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
   cSource?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string;
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
+  dtypes?: Array<'float32' | 'float64'>; modes?: PhiMode[]; pixels?: Array<[number, number]>; concurrency?: number; tolAbs?: number; tolRel?: number;
 }
 
 export function parseCli(argv: string[]): Cli {
@@ -108,6 +145,24 @@ export function parseCli(argv: string[]): Cli {
     else if (a === '--case') o.cases.push(value());
     else if (a === '--all') o.all = true;
     else if (a === '--dtype') { const v = value(); if (v !== 'float64' && v !== 'float32') throw new UsageError(`--dtype expects float64 or float32`); o.dtype = v; }
+    else if (a === '--dtypes') {
+      const v = value().split(',').map((x) => x.trim());
+      if (!v.length || v.some((x) => x !== 'float32' && x !== 'float64')) throw new UsageError('--dtypes expects a comma list of float32, float64');
+      o.dtypes = [...new Set(v)] as Array<'float32' | 'float64'>;
+    } else if (a === '--modes') {
+      const v = value().split(',').map((x) => x.trim());
+      if (!v.length || v.some((x) => x !== 'spec' && x !== 'c-parity')) throw new UsageError('--modes expects a comma list of spec, c-parity');
+      o.modes = [...new Set(v)] as PhiMode[];
+    } else if (a === '--pixels') {
+      const v = value();
+      o.pixels = v.split(';').filter(Boolean).map((pair) => {
+        const [s, f] = pair.split(',').map((x) => Number(x.trim()));
+        if (!Number.isInteger(s) || !Number.isInteger(f) || s < 0 || f < 0) throw new UsageError(`--pixels expects "S,F;S,F", got '${v}'`);
+        return [s, f] as [number, number];
+      });
+    } else if (a === '--concurrency') { o.concurrency = num(1); }
+    else if (a === '--tol-abs') o.tolAbs = num(0);
+    else if (a === '--tol-rel') o.tolRel = num(0);
     else if (a === '--side') { const v = value(); if (v !== 'c' && v !== 'engine') throw new UsageError(`--side expects c or engine`); o.side = v; }
     else if (a === '--vg1') {
       const m = /^(spec|c-parity):(.+)$/.exec(value());
@@ -159,7 +214,7 @@ function printCompare(dir: string, m: Record<string, any>): void {
 async function main(argv: string[]): Promise<number> {
   let o: Cli;
   try { o = parseCli(argv); } catch (e) { process.stderr.write(`nbparity: ${(e as Error).message}\n${HELP['']}`); return 2; }
-  const known = ['compare', 'replay', 'trace', 'build', 'parity'];
+  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'parity'];
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
   const out = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
@@ -228,6 +283,31 @@ async function main(argv: string[]): Promise<number> {
         }
         if (o.json) out(results.map((r) => ({ case: r.case, evidence: r.dir, delta_metrics: r.metrics })));
         return worst;
+      }
+      case 'sweep': {
+        if (o.rest.length === 0 && o.cases.length === 0) throw new UsageError('sweep needs the nanoBragg arguments after -- (or --case ID)');
+        if (o.cases.length > 1) throw new UsageError('sweep takes one --case');
+        const display = sweepDisplay(o.json);
+        try {
+          const r = await runSweep({
+            args: o.rest, dtypes: o.dtypes, modes: o.modes, pixels: o.pixels, cSource: o.cSource, cc: o.cc, cflags: o.cflags, replayCase: o.cases[0],
+            ompThreads: o.omp, timeoutSec: o.timeout, concurrency: o.concurrency, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1,
+            tolerance: { ...(o.tolAbs !== undefined ? { abs: o.tolAbs } : {}), ...(o.tolRel !== undefined ? { rel: o.tolRel } : {}) },
+            invocation: ['nbparity', ...argv], onStep: display.step,
+          });
+          display.stop();
+          if (o.json) out({ evidence: r.dir, dtype_sweep: r.doc });
+          else {
+            process.stdout.write(`${r.doc.conclusion}\n`);
+            for (const [mode, list] of Object.entries(r.doc.verdicts)) {
+              const k = (list as Array<{ quantity: string; verdict: string; ratio: number | null; ratio_infinite: boolean; delta_float64: number | null; delta_float32: number | null }>).find((q) => q.quantity === 'k_frac');
+              if (k) process.stdout.write(`  ${mode.padEnd(9)} k_frac: ${k.verdict} (Δ64 ${k.delta_float64}, Δ32 ${k.delta_float32}, r ${k.ratio_infinite ? '∞' : k.ratio})\n`);
+            }
+            const t = r.doc.timing_ms;
+            process.stdout.write(`  time: C ${(t.c / 1000).toFixed(1)} s, engine cells ${(t.engine_cells_wall / 1000).toFixed(1)} s, report ${(t.reporting / 1000).toFixed(1)} s, total ${(t.total / 1000).toFixed(1)} s\n  evidence: ${r.dir}\n`);
+          }
+          return 0;
+        } finally { display.stop(); }
       }
       case 'compare': {
         if (o.rest.length === 0) throw new UsageError('compare needs the nanoBragg arguments after --');

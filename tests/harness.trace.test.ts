@@ -180,3 +180,17 @@ describe('several traced pixels', () => {
     expect(() => traceOfPixel(lines.join('\n'), [1, 1])).toThrowError(/no trace of pixel \(1, 1\)/);
   });
 });
+
+describe('quantile', () => {
+  it('equals the sorted nearest-rank value', async () => {
+    const { quantile } = await import('../harness/metrics/quantile.js');
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let t = 0; t < 100; t++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      const a = Array.from({ length: n }, () => Math.floor(rnd() * 25));
+      const s = [...a].sort((x, y) => x - y);
+      for (const p of [0, 0.3, 0.5, 0.99, 1]) expect(quantile(a, p)).toBe(s[Math.min(n - 1, Math.floor(p * n))]);
+    }
+  });
+});

@@ -4,9 +4,8 @@
  * Live mode runs the user's nanoBragg.c; replay mode takes the C side from a recorded
  * reference. Both leave the same evidence folder.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, arch, release, tmpdir, type as osType } from 'node:os';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildC, projectRoot, requireCSource, sha256, type BuiltC } from '../c/build.js';
 import { detectDialect, instrument, type CDialect } from '../c/instrument.js';
@@ -21,11 +20,12 @@ import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pair
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
 import { loadCase, imageKey, absoluteArgs, readFloatImage } from '../reference/cases.js';
 import { writeSummary } from '../report/summary.js';
+import { engineCli, gitCommit, InputError, machine, shellLine as cmd, toolVersion } from '../env.js';
 
 export type PhiMode = 'spec' | 'c-parity';
 export type Dtype = 'float64' | 'float32';
 
-export class InputError extends Error { override name = 'InputError'; }
+export { InputError };
 export class TraceIncompleteError extends Error { override name = 'TraceIncompleteError'; }
 
 export interface CompareOptions {
@@ -92,25 +92,6 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
   return { nano, engine, trace, traces };
 }
 
-function engineCli(): string {
-  const p = join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
-  if (!existsSync(p)) throw new InputError(`the engine is not built (${p} missing): run npm run build`);
-  return p;
-}
-
-function gitCommit(): { commit: string; dirty: boolean } {
-  try {
-    const root = projectRoot();
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return { commit, dirty };
-  } catch { return { commit: 'unknown', dirty: false }; }
-}
-
-function toolVersion(): string {
-  try { return JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version; } catch { return 'unknown'; }
-}
-
 export interface PreparedC { built: BuiltC; dialect: CDialect; source: string; originalSha256: string; instrumented: boolean }
 
 /** locate → instrument → compile */
@@ -134,21 +115,18 @@ export async function prepareC(opts: { cSource?: string; cc?: string; cflags?: s
   return { built, dialect, source, originalSha256: sha256(readFileSync(source)), instrumented };
 }
 
-function q(s: string): string { return /^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`; }
-const cmd = (argv: string[], env: Record<string, string> = {}) => [...Object.entries(env).map(([k, v]) => `${k}=${q(v)}`), ...argv.map(q)].join(' ');
-
 function tail(file: string, n = 20): string {
   try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n'); } catch { return ''; }
 }
 
-function assertComplete(t: ParsedTrace, who: string, file: string): void {
+export function assertComplete(t: ParsedTrace, who: string, file: string): void {
   if (t.blocks.length === 0 || t.phi.length === 0 || !('I_pixel_final' in t.final)) {
     const missing = [t.blocks.length === 0 ? 'per-pixel lines' : '', t.phi.length === 0 ? 'per-φ lines' : '', !('I_pixel_final' in t.final) ? 'the final block (I_pixel_final)' : ''].filter(Boolean).join(', ');
     throw new TraceIncompleteError(`the ${who} trace is truncated or empty (${file}): missing ${missing}`);
   }
 }
 
-function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, spixels: number, gate: ImageGate, roi?: { xmin: number; xmax: number; ymin: number; ymax: number }) {
+export function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, spixels: number, gate: ImageGate, roi?: { xmin: number; xmax: number; ymin: number; ymax: number }) {
   const mask = roi ? (i: number) => { const s = Math.floor(i / fpixels), f = i % fpixels; return f >= roi.xmin && f <= roi.xmax && s >= roi.ymin && s <= roi.ymax; } : undefined;
   const d: ImageDiff = diffImages(a, b, { ulpTol: gate.ulpTol, relTol: gate.relTol, mask });
   let pa = a, pb = b, pf = fpixels, ps = spixels, off = [0, 0];
@@ -328,13 +306,13 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const invocation = o.invocation ?? ['nbparity', replay ? 'replay' : 'compare', '--', ...o.args];
     const lines = [
       `# nbparity ${replay ? 'replay' : 'compare'} at ${ev.stamp} (re-runnable; the C and engine lines ran in fresh scratch directories)`,
-      `cd ${q(cwd)} && ${cmd(invocation)}`,
+      `cd ${cmd([cwd])} && ${cmd(invocation)}`,
       ...(cRun ? ['', '# C side', `${cmd(cRun.command, cRun.env)}`] : ['', `# C side: recorded reference ${refCase!.dir}`, `#   image ${refImageFile}`, `#   trace ${refTraceFile}`]),
       '', '# engine side', cmd(tRun.command),
     ];
     ev.write('commands.txt', lines.join('\n') + '\n');
     ev.writeJson('env.json', {
-      created: metrics.created, node: process.version, os: `${osType()} ${release()} ${arch()}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length,
+      created: metrics.created, ...machine(),
       compiler: prepared ? prepared.built.compilerVersion : null, cflags: prepared ? prepared.built.flags : null,
       project_git_commit: git.commit, project_git_dirty: git.dirty,
       c_source_sha256: prepared ? prepared.originalSha256 : null, c_dialect: metrics.run.c.dialect,
@@ -351,11 +329,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   }
 }
 
-function sideFailure(run: RunRecord): SideFailedError {
+export function sideFailure(run: RunRecord): SideFailedError {
   return new SideFailedError(run, [tail(run.stderrFile), tail(run.stdoutFile, 5)].filter(Boolean).join('\n'));
 }
 
-function copyLogs(ev: EvidenceDir, run: RunRecord, name: string): void {
+export function copyLogs(ev: EvidenceDir, run: RunRecord, name: string): void {
   for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
     if (existsSync(f)) ev.write(`${name}.${suffix}.txt`, readFileSync(f));
   }

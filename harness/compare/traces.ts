@@ -24,7 +24,7 @@ export function pairPhi(c: ParsedTrace, ts: ParsedTrace): PhiPair[] {
     const t = byKey.get(phiKey(e));
     if (!t) { missing.push(phiKey(e)); continue; }
     const cd = e.values.phi_deg?.[0], td = t.values.phi_deg?.[0];
-    if (cd !== undefined && td !== undefined && Math.abs(cd - td) > 1e-9 * Math.max(1, Math.abs(cd))) {
+    if (cd !== undefined && td !== undefined && Math.abs(cd - td) > 1e-6 * Math.max(1, Math.abs(cd))) { // float32 engines round φ
       throw new PhiGridError(`φ grids differ: at phi_tic ${e.phi_tic} the C has φ=${cd}° and the engine φ=${td}°`);
     }
     pairs.push({ key: phiKey(e), block: e.block, source: e.source, mos_tic: e.mos_tic, phi_tic: e.phi_tic, c: e, ts: t });

@@ -4,6 +4,7 @@
  * bar along the bottom edge. Encoded with pngjs.
  */
 import { PNG } from 'pngjs';
+import { quantile } from '../metrics/quantile.js';
 
 type RGB = [number, number, number];
 
@@ -17,10 +18,7 @@ function lerpMap(map: RGB[], t: number): RGB {
   return [0, 1, 2].map((k) => Math.round(map[i][k] + (map[i + 1][k] - map[i][k]) * f)) as RGB;
 }
 
-function percentile(values: Float32Array | number[], p: number): number {
-  const s = Float64Array.from(values).sort();
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : 0;
-}
+const percentile = quantile;
 
 export interface Scale { kind: 'log' | 'diverging'; min: number; max: number; note: string }
 

@@ -2,12 +2,13 @@
  * Peak matching between two images: the strongest local maxima of each (3×3, above a
  * percentile), assigned one-to-one by the Hungarian method on their distances.
  */
+import { quantile } from './quantile.js';
+
 export interface Peak { slow: number; fast: number; value: number }
 
 export function findPeaks(img: Float32Array, fpixels: number, spixels: number, opts: { count?: number; percentile?: number } = {}): Peak[] {
   const count = opts.count ?? 20, pct = opts.percentile ?? 0.99;
-  const sorted = Float32Array.from(img).sort();
-  const threshold = sorted[Math.min(sorted.length - 1, Math.floor(pct * sorted.length))];
+  const threshold = quantile(img, pct);
   const peaks: Peak[] = [];
   for (let s = 0; s < spixels; s++) for (let f = 0; f < fpixels; f++) {
     const v = img[s * fpixels + f];
