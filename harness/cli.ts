@@ -17,6 +17,40 @@ import { parseTraces } from './trace/parse.js';
 import { SchemaError } from './schemas/validate.js';
 import { loadCases } from './reference/cases.js';
 import { runSweep } from './sweep/run.js';
+import { runSuite } from './suite/run.js';
+import { SuiteError } from './suite/table.js';
+import { FactorError, loadFactors, pairwiseCsv } from './suite/pairwise.js';
+import { projectRoot } from './c/build.js';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { writeFileAtomic } from '../src/index.js';
+
+/** nbparity suite / parity */
+async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
+  let file = o.suiteArgs![0];
+  if (!existsSync(file) && /^[A-Za-z0-9_-]+$/.test(file)) file = join(projectRoot(), 'harness', 'suites', `${file}.csv`);
+  let bar: cliProgress.SingleBar | null = null;
+  const r = await runSuite({
+    suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
+    reportsRoot: o.reports, ledger: o.ledger, driftFactor: o.driftFactor, only: o.cases.length ? o.cases : undefined,
+    onStart: (total, mode) => {
+      if (!o.json) process.stdout.write(`suite ${file}: ${total} tests, ${mode === 'live' ? 'live against your nanoBragg.c' : 'replay against the recorded references (no nanoBragg.c present)'}\n`);
+      if (!o.json && process.stderr.isTTY) { bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} {test}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic); bar.start(total, 0, { test: '' }); }
+    },
+    onTest: (done, _total, test, outcome) => { if (bar) (bar as cliProgress.SingleBar).update(done, { test: `${test}: ${outcome}` }); },
+  });
+  if (bar) (bar as cliProgress.SingleBar).stop();
+  const s = r.summary, c = s.counts;
+  if (o.json) { process.stdout.write(JSON.stringify({ report: r.dir, suite_summary: s }, null, 2) + '\n'); return r.exitCode; }
+  for (const t of s.results.filter((x: { outcome: string }) => x.outcome !== 'ok')) {
+    const color = t.outcome === 'known-diff' || t.outcome === 'skipped' ? chalk.yellow : chalk.red;
+    process.stdout.write(`  ${color(t.outcome.padEnd(15))} ${t.test}: ${(t.message ?? '').split('\n')[0].slice(0, 160)}\n`);
+  }
+  for (const f of s.drift.flags) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
+  process.stdout.write(`${c.total} tests: ${chalk.green(`${c.ok} ok`)}, ${c.known_diff} known-diff, ${c.regressed ? chalk.red(`${c.regressed} regressed`) : '0 regressed'}, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.skipped} skipped; ${(s.wall_ms / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`report: ${join(r.dir, 'index.html')}\n`);
+  return r.exitCode;
+}
 import cliProgress from 'cli-progress';
 
 /** On a TTY, one line per step of the sweep (C, each cell, report) with its state. */
@@ -44,7 +78,8 @@ commands:
   trace     run one side on a traced pixel and show its parsed trace
   build     locate, instrument and compile your nanoBragg.c (cached)
   sweep     float32/float64 × φ-mode cells against one C run: is a gap roundoff or logic?
-  parity    the main job: replay every recorded reference image through the engine
+  suite     run a table of cases (CSV/JSONL): one verdict, a report, JUnit, a ledger row per test
+  parity    the main job: the smoke suite, live with your nanoBragg.c, replayed without it
 
 Every command takes --help and --json. Exit codes: 0 pass, 1 a gate failed,
 2 usage or input error, 3 a side crashed or timed out.
@@ -107,10 +142,34 @@ options: --c-source PATH, --case ID (replay against a recorded reference instead
          --omp-threads N, --timeout SEC, --concurrency N, --initiative NAME (default sweep),
          --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --json
 `,
-  parity: `usage: nbparity parity [--json]
+  suite: `usage: nbparity suite SUITE.csv|SUITE.jsonl|NAME [options]
+       nbparity suite generate FACTORS.json [-o SUITE.csv]
 
-The main job: every recorded nanoBragg.c image in traces/reference replayed through the
-engine, one line per image; exit 1 if any fails the image gate.
+Runs every case of a suite (harness/suites/NAME.csv for a bare NAME) through compare, in each
+of its φ modes, with bounded concurrency; live when a nanoBragg.c is present (built once),
+replay against traces/reference otherwise. Writes reports/<suite>/<stamp>/ with a folder of
+evidence per test, suite_summary.json (schema nbparity.suite_summary/1), summary.md, junit.xml
+and index.html (static: sortable table, a page per test), and appends one row per test to
+reports/ledger.csv; drift against the previous run of the same suite against the same C (verdict flips, metrics
+moved by more than --drift-factor, default 10) is flagged in the report.
+Exit: 0 every case meets its expected verdict, 1 any regressed, 2 suite errors.
+
+Columns (empty = default): id, args, tags, pixels ("S,F;S,F"), modes ("c-parity;spec"),
+dtype (float64), omp_threads (1), min_correlation (0.9999999), min_identical (0.999), ulp_tol (2),
+rel_tol (1e-6), sum_ratio_min, sum_ratio_max, max_abs, vg1_k (1e-6), vg1_rot_b (1e-6),
+expect ("pass", "known-diff" or per mode "spec:known-diff"), reason, ref (recorded case for replay).
+Input paths in args are relative to the suite file.
+
+generate: writes a pairwise covering array (every pair of levels of every two factors in
+some case) from a factor file; see harness/suites/pairwise.factors.json.
+
+options: --case ID (repeatable), --live | --replay, --c-source PATH, --concurrency N, --timeout SEC,
+         --reports DIR, --ledger FILE, --drift-factor X, --json, -o FILE (generate)
+`,
+  parity: `usage: nbparity parity [--c-source PATH] [--reports DIR] [--json]
+
+The main job: the smoke suite (harness/suites/smoke.csv), live when a nanoBragg.c is present,
+replayed against the recorded references otherwise. Prints the report's path.
 `,
 };
 
@@ -120,6 +179,8 @@ interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
   cSource?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string;
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
+  suiteArgs?: string[];
+  liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
   dtypes?: Array<'float32' | 'float64'>; modes?: PhiMode[]; pixels?: Array<[number, number]>; concurrency?: number; tolAbs?: number; tolRel?: number;
 }
 
@@ -162,6 +223,11 @@ export function parseCli(argv: string[]): Cli {
       });
     } else if (a === '--concurrency') { o.concurrency = num(1); }
     else if (a === '--tol-abs') o.tolAbs = num(0);
+    else if (a === '--live') o.liveMode = 'live';
+    else if (a === '--replay') o.liveMode = 'replay';
+    else if (a === '--ledger') o.ledger = value();
+    else if (a === '--drift-factor') o.driftFactor = num(1);
+    else if (a === '-o' || a === '--out') o.out = value();
     else if (a === '--tol-rel') o.tolRel = num(0);
     else if (a === '--side') { const v = value(); if (v !== 'c' && v !== 'engine') throw new UsageError(`--side expects c or engine`); o.side = v; }
     else if (a === '--vg1') {
@@ -176,6 +242,8 @@ export function parseCli(argv: string[]): Cli {
       }
       o.vg1[m[1] as PhiMode] = t;
     } else if (!a.startsWith('-') && !o.command) o.command = a;
+    else if (!a.startsWith('-') && (o.command === 'suite') && o.rest.length === 0 && !o.suiteArgs) o.suiteArgs = [a];
+    else if (!a.startsWith('-') && o.command === 'suite' && o.suiteArgs) o.suiteArgs.push(a);
     else throw new UsageError(`unknown option '${a}'`);
   }
   return o;
@@ -184,6 +252,7 @@ export function parseCli(argv: string[]): Cli {
 function exitCodeFor(e: unknown): number {
   if (e instanceof SideFailedError || e instanceof TraceIncompleteError) return 3;
   if (e instanceof PhiGridError) return 1;
+  if (e instanceof SuiteError || e instanceof FactorError) return 2;
   if (e instanceof UsageError || e instanceof InputError || e instanceof NoCSourceError || e instanceof InstrumentationError || e instanceof CompileError || e instanceof SchemaError) return 2;
   return 2;
 }
@@ -214,7 +283,7 @@ function printCompare(dir: string, m: Record<string, any>): void {
 async function main(argv: string[]): Promise<number> {
   let o: Cli;
   try { o = parseCli(argv); } catch (e) { process.stderr.write(`nbparity: ${(e as Error).message}\n${HELP['']}`); return 2; }
-  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'parity'];
+  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'suite', 'parity'];
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
   const out = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
@@ -256,9 +325,22 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'parity':
+        return await suiteCommand({ ...o, suiteArgs: [join(projectRoot(), 'harness', 'suites', 'smoke.csv')] }, argv);
+      case 'suite': {
+        if (o.suiteArgs?.[0] === 'generate') {
+          const src = o.suiteArgs[1];
+          if (!src) throw new UsageError('suite generate needs a factor file');
+          const csv = pairwiseCsv(loadFactors(src), relative(process.cwd(), resolve(src)));
+          if (o.out) { writeFileAtomic(o.out, csv); process.stdout.write(`wrote ${o.out} (${csv.trim().split('\n').filter((l) => !l.startsWith('#')).length - 1} cases)\n`); }
+          else process.stdout.write(csv);
+          return 0;
+        }
+        if (!o.suiteArgs?.length) throw new UsageError('suite needs a suite file (or NAME of harness/suites/NAME.csv)');
+        return await suiteCommand(o, argv);
+      }
       case 'replay': {
-        if (o.command === 'parity' || o.all || (o.command === 'replay' && o.cases.length === 0)) {
-          if (o.command === 'replay' && !o.all) throw new UsageError('replay needs --case ID (or --all for the quick image table)');
+        if (o.all || o.cases.length === 0) {
+          if (!o.all) throw new UsageError('replay needs --case ID (or --all for the quick image table)');
           if (!o.json) process.stdout.write(`replaying recorded nanoBragg.c references (engine ${o.dtype})\n`);
           const rows = replayAll({ dtype: o.dtype, onRow: o.json ? undefined : (r) => process.stdout.write(imageRow(r) + '\n') });
           const failed = rows.filter((r) => !r.pass);

@@ -8,7 +8,11 @@ import { simulate } from '../src/index.js';
 import { diffImages, type ImageDiff } from './metrics/image.js';
 import { absoluteArgs, imageKey, loadCases, readFloatImage, type ReferenceCase } from './reference/cases.js';
 
-export interface ImageGate { minIdentical: number; ulpTol: number; relTol: number; minCorrelation: number }
+export interface ImageGate {
+  minIdentical: number; ulpTol: number; relTol: number; minCorrelation: number;
+  /** optional bounds on sum(engine)/sum(C) and on max |Δ| */
+  sumRatioMin?: number; sumRatioMax?: number; maxAbs?: number;
+}
 export const DEFAULT_IMAGE_GATE: ImageGate = { minIdentical: 0.999, ulpTol: 2, relTol: 1e-6, minCorrelation: 0.9999999 };
 
 export interface ReplayRow {
@@ -17,7 +21,9 @@ export interface ReplayRow {
 }
 
 export function gatePasses(d: ImageDiff, g: ImageGate): boolean {
-  return d.identicalFraction >= g.minIdentical && d.outside === 0 && d.correlation >= g.minCorrelation;
+  return d.identicalFraction >= g.minIdentical && d.outside === 0 && d.correlation >= g.minCorrelation &&
+    (g.sumRatioMin === undefined || d.sumRatio >= g.sumRatioMin) && (g.sumRatioMax === undefined || d.sumRatio <= g.sumRatioMax) &&
+    (g.maxAbs === undefined || d.maxAbs <= g.maxAbs);
 }
 
 export function replayCase(c: ReferenceCase, opts: { dtype?: 'float64' | 'float32'; gate?: ImageGate } = {}): ReplayRow[] {

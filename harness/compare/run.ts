@@ -20,6 +20,7 @@ import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pair
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
 import { loadCase, imageKey, absoluteArgs, readFloatImage } from '../reference/cases.js';
 import { writeSummary } from '../report/summary.js';
+import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
 import { engineCli, gitCommit, InputError, machine, shellLine as cmd, toolVersion } from '../env.js';
 
 export type PhiMode = 'spec' | 'c-parity';
@@ -46,6 +47,10 @@ export interface CompareOptions {
   cwd?: string;
   /** the command line that started this run, for commands.txt */
   invocation?: string[];
+  /** an already built C (a suite builds once) */
+  prepared?: PreparedC;
+  /** write the evidence exactly here instead of reports/<initiative>/<stamp> */
+  evidencePath?: string;
   onProgress?: (step: string) => void;
 }
 
@@ -180,14 +185,14 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     if (!refTraceFile) throw new InputError(`case ${refCase!.id} has no recorded C trace`);
   } else {
     progress('building the C');
-    prepared = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
+    prepared = o.prepared ?? await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
   }
 
   // the traced pixel: given, recorded, or the engine's brightest pixel
   const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype];
   let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
   let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
-  const ev = EvidenceDir.create(o.reportsRoot ?? join(projectRoot(), 'reports'), o.initiative ?? 'adhoc');
+  const ev = o.evidencePath ? EvidenceDir.createAt(o.evidencePath) : EvidenceDir.create(o.reportsRoot ?? join(projectRoot(), 'reports'), o.initiative ?? 'adhoc');
   const scratch = mkdtempSync(join(tmpdir(), 'nbparity-run-'));
   try {
     const cDir = join(scratch, 'c'), tDir = join(scratch, 'ts');
@@ -263,12 +268,24 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const vmax = sharedMax(cImg, tImg);
     const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(tImg, fpixels, spixels, vmax), pd = differencePng(tImg, cImg, fpixels, spixels);
     ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
+    const step0 = pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
+    const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
+      label: n === 'F_latt' ? 'F_latt (relative)' : n,
+      points: step0.filter((p) => p.c.values[n] && p.ts.values[n]).map((p) => {
+        const d = Math.abs(p.c.values[n][0] - p.ts.values[n][0]);
+        return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
+      }),
+    })).filter((x) => x.points.length);
+    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${traced[0]}, ${traced[1]}), block 0`, series));
+    ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
 
     // verdict
     const gates = [
       { name: 'VG-1 k_frac', pass: v.k_frac.pass, detail: `max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)} over ${v.k_frac.steps} φ entries (tolerance ${tol.k_frac})` },
       { name: 'VG-1 rot_b_y', pass: v.rot_b_y.pass, detail: `max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å over ${v.rot_b_y.steps} entries, ${v.rot_b_y.source} (tolerance ${tol.rot_b_y})` },
-      { name: 'image', pass: full.pass, detail: `identical ${(100 * full.metrics.identical_fraction).toFixed(4)}% (min ${100 * gate.minIdentical}%), ${full.metrics.outside_tolerance} pixels beyond ${gate.ulpTol} ulp and ${gate.relTol} relative, correlation ${full.metrics.correlation} (min ${gate.minCorrelation})` },
+      { name: 'image', pass: full.pass, detail: `identical ${(100 * full.metrics.identical_fraction).toFixed(4)}% (min ${100 * gate.minIdentical}%), ${full.metrics.outside_tolerance} pixels beyond ${gate.ulpTol} ulp and ${gate.relTol} relative, correlation ${full.metrics.correlation} (min ${gate.minCorrelation})` +
+        (gate.sumRatioMin !== undefined || gate.sumRatioMax !== undefined ? `, sum ratio ${full.metrics.sum_ratio} (bounds ${gate.sumRatioMin ?? '-∞'}..${gate.sumRatioMax ?? '∞'})` : '') +
+        (gate.maxAbs !== undefined ? `, max |Δ| ${full.metrics.max_abs} (max ${gate.maxAbs})` : '') },
     ];
     const pass = gates.every((g) => g.pass);
     const git = gitCommit();
@@ -291,7 +308,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       first_divergence: div ? { found: true, tolerance_rel: divTol.rel, ...div } : { found: false, tolerance_rel: divTol.rel, sentence: `No divergence: every traced quantity agrees within ${divTol.rel} relative.` },
       carryover: carry,
       image: {
-        fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, pass: full.pass },
+        fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, sum_ratio_min: gate.sumRatioMin ?? null, sum_ratio_max: gate.sumRatioMax ?? null, max_abs: gate.maxAbs ?? null, pass: full.pass },
         full: full.metrics, roi: roi ? { ...roi.metrics, bounds: roiBounds } : null,
         previews: { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note },
       },

@@ -34,6 +34,13 @@ export class EvidenceDir {
     throw new Error(`too many evidence folders for ${stamp} under ${parent}`);
   }
 
+  /** Create a new folder at exactly `path` (its parent may exist); fails if `path` exists. */
+  static createAt(path: string): EvidenceDir {
+    mkdirSync(join(path, '..'), { recursive: true });
+    mkdirSync(path);
+    return new EvidenceDir(path, path.split('/').pop()!);
+  }
+
   file(name: string): string { return join(this.path, name); }
 
   write(name: string, data: string | Uint8Array): string {
