@@ -45,6 +45,7 @@ export const COLUMNS = ['id', 'args', 'tags', 'pixels', 'modes', 'dtype', 'omp_t
 
 export const DEFAULTS = { modes: 'c-parity;spec', dtype: 'float64', omp_threads: 1, min_correlation: 0.9999999, min_identical: 0.999, ulp_tol: 2, rel_tol: 1e-6, vg1_k: 1e-6, vg1_rot_b: 1e-6, expect: 'pass' };
 
+const NUMERIC = ['omp_threads', 'min_correlation', 'min_identical', 'ulp_tol', 'rel_tol', 'sum_ratio_min', 'sum_ratio_max', 'max_abs', 'vg1_k', 'vg1_rot_b'];
 const FILE_FLAGS = ['-mat', '-hkl', '-sourcefile', '-stol', '-4stol', '-Q', '-img', '-mask', '-dump'];
 
 type Row = Record<string, unknown>;
@@ -86,6 +87,9 @@ function toCase(raw: Row, file: string, line: number): SuiteCase {
   for (const [k, v] of Object.entries(raw)) if (v !== '' && v !== null && v !== undefined) row[k] = v;
   const unknown = Object.keys(row).filter((k) => !(COLUMNS as readonly string[]).includes(k));
   if (unknown.length) throw new SuiteError(file, line, `unknown column(s) ${unknown.join(', ')} (known: ${COLUMNS.join(', ')})`);
+  for (const k of NUMERIC) {
+    if (row[k] !== undefined && typeof row[k] !== 'number' && !Number.isFinite(Number(row[k]))) throw new SuiteError(file, line, `case ${JSON.stringify(row.id ?? '?')}: ${k}: '${row[k]}' is not a number`);
+  }
   const norm: Row = {
     id: row.id, args: row.args,
     tags: row.tags ?? '', ...(row.pixels !== undefined ? { pixels: row.pixels } : {}), modes: row.modes ?? DEFAULTS.modes, dtype: row.dtype ?? DEFAULTS.dtype,
