@@ -46,7 +46,8 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
     const color = t.outcome === 'known-diff' || t.outcome === 'skipped' ? chalk.yellow : chalk.red;
     process.stdout.write(`  ${color(t.outcome.padEnd(15))} ${t.test}: ${(t.message ?? '').split('\n')[0].slice(0, 160)}\n`);
   }
-  for (const f of s.drift.flags) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
+  for (const f of s.drift.flags.slice(0, 12)) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
+  if (s.drift.flags.length > 12) process.stdout.write(`  ${chalk.red('drift')}          … ${s.drift.flags.length - 12} more in the report\n`);
   process.stdout.write(`${c.total} tests: ${chalk.green(`${c.ok} ok`)}, ${c.known_diff} known-diff, ${c.regressed ? chalk.red(`${c.regressed} regressed`) : '0 regressed'}, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.skipped} skipped; ${(s.wall_ms / 1000).toFixed(1)} s\n`);
   process.stdout.write(`report: ${join(r.dir, 'index.html')}\n`);
   return r.exitCode;
