@@ -85,3 +85,20 @@ describe('replay leaves complete, valid evidence', () => {
     expect(existsSync(join(j[0].evidence, 'sha256.txt'))).toBe(true);
   });
 });
+
+describe('atomic writes', () => {
+  it('a write that cannot complete leaves the old content and no temp file', async () => {
+    const { writeFileAtomic } = await import('../src/index.js');
+    const d = root();
+    const target = join(d, 'file.bin');
+    writeFileSync(target, 'old');
+    writeFileAtomic(target, 'new');
+    expect(readFileSync(target, 'utf8')).toBe('new');
+    // a directory where the file should go: the rename fails, the directory and its content survive
+    const blocked = join(d, 'blocked');
+    execFileSync('mkdir', ['-p', join(blocked, 'inner')]);
+    expect(() => writeFileAtomic(blocked, 'data')).toThrowError();
+    expect(readdirSync(blocked)).toEqual(['inner']);
+    expect(readdirSync(d).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
