@@ -14,7 +14,7 @@ import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
 import { validate } from '../schemas/validate.js';
 import { diffImages, type ImageDiff } from '../metrics/image.js';
 import { findPeaks, matchPeaks } from '../metrics/peaks.js';
-import { EvidenceDir, utcStamp } from '../evidence/dir.js';
+import { EvidenceDir } from '../evidence/dir.js';
 import { differencePng, intensityPng, sharedMax } from '../evidence/png.js';
 import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, type Vg1Tolerance } from './traces.js';
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
@@ -55,7 +55,6 @@ export interface CompareOptions {
 }
 
 export interface CompareResult { dir: string; metrics: DeltaMetrics; exitCode: 0 | 1 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type DeltaMetrics = Record<string, any>;
 
 const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype'];
@@ -363,4 +362,3 @@ export function resolveCaseDir(idOrPath: string): string {
   return d;
 }
 
-export { utcStamp };

@@ -1,7 +1,6 @@
 /** comparison_summary.md: what a reviewer reads first. */
 import type { EvidenceDir } from '../evidence/dir.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type M = Record<string, any>;
 
 const e = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? String(x) : x === 0 ? '0' : x.toExponential(d));

@@ -39,7 +39,6 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 });
 `;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 export function pageName(test: string): string { return `pages/${test.replace(/[^A-Za-z0-9_.-]+/g, '_')}.html`; }

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { findCSource, projectRoot } from '../c/build.js';
 import { prepareC, runCompare, type PreparedC } from '../compare/run.js';
-import { EvidenceDir, utcStamp } from '../evidence/dir.js';
+import { EvidenceDir } from '../evidence/dir.js';
 import { gitCommit, toolVersion } from '../env.js';
 import { loadCase, referenceRoot } from '../reference/cases.js';
 import { validate } from '../schemas/validate.js';
@@ -72,7 +72,6 @@ export async function runSuite(o: SuiteOptions) {
   o.onStart?.(tests.length, mode);
   const refIds = new Set(existsSync(referenceRoot()) ? (await import('node:fs')).readdirSync(referenceRoot()) : []);
   let done = 0;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const results: any[] = new Array(tests.length);
   await pool(tests, o.concurrency ?? cpus().length, async ({ c, mode: phiMode }, i) => {
     const name = testName(c, phiMode);
@@ -164,7 +163,6 @@ export async function runSuite(o: SuiteOptions) {
   return { dir: ev.path, summary, exitCode };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function suiteMarkdown(s: any): string {
   const L = [`# nbparity suite ${s.suite}: ${s.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}`, ''];
   L.push(`${s.mode === 'live' ? `Live against \`${s.c.source}\` (sha256 ${s.c.source_sha256.slice(0, 16)}…)` : 'Replay against the recorded references (no nanoBragg.c present)'}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
@@ -177,4 +175,3 @@ function suiteMarkdown(s: any): string {
   return L.join('\n');
 }
 
-export { utcStamp };

@@ -217,7 +217,6 @@ function conclude(v: Record<string, QuantityVerdict[]>): string {
   return parts.join('; ') + '.';
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function sweepMarkdown(d: any): string {
   const L: string[] = [];
   L.push(`# nbparity dtype sweep`, '', `**Conclusion:** ${d.conclusion}`, '');
