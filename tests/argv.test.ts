@@ -83,6 +83,14 @@ describe('C parsing semantics', () => {
     expect(parseArgs(base).phiMode).toBe('spec');
   });
 
+  it('reproduces the -misset_seed collision: it also sets -misset from the next three tokens (atof), unless too few follow', () => {
+    const o = parseArgs([...base, '-misset_seed', '5', '-mosaic', '0.5']);
+    expect([o.misset[0], o.misset[1] * 180 / Math.PI, o.misset[2], o.misset[3] * 180 / Math.PI].map((x) => Number(x.toFixed(12)))).toEqual([1, 5, 0, 0.5]);
+    expect(o.missetSeed).toBe(-5);
+    const last = parseArgs([...base, '-misset', 'random', '-misset_seed', '7']);
+    expect([last.misset[0], last.missetSeed]).toEqual([-1, -7]);
+  });
+
   it('keeps negative numbers as values, not flags', () => {
     const o = parseArgs([...base, '-spindle_axis', '-1', '0', '0', '-misset', '-10', '20', '-30']);
     expect(o.spindle).toEqual([-1, 0, 0]);

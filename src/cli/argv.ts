@@ -79,6 +79,8 @@ export interface NanoBraggOptions {
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
+  /** things the parser did that the user may not expect (C quirks), for the log */
+  notes: string[];
 }
 
 export function defaultOptions(): NanoBraggOptions {
@@ -112,6 +114,7 @@ export function defaultOptions(): NanoBraggOptions {
     tracePixels: [],
     phiMode: 'spec', cThreads: 1, dtype: 'float64',
     seen: [],
+    notes: [],
   };
 }
 
@@ -138,6 +141,16 @@ function atoi(flag: string, s: string | undefined): number {
   const v = Number(t);
   if (!Number.isSafeInteger(v) || Math.abs(v) > 2147483647) throw new FlagError(flag, `integer out of range: '${s}'`);
   return v;
+}
+
+/** C's atof on any string: the longest numeric prefix, 0 when there is none. */
+export function cAtof(s: string): number {
+  const m = /^\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)/i.exec(s);
+  if (!m) return 0;
+  const t = m[0].trim().toLowerCase();
+  if (t.includes('inf')) return t.startsWith('-') ? -Infinity : Infinity;
+  if (t.includes('nan')) return NaN;
+  return Number(t);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -197,8 +210,13 @@ const SPECS: Spec[] = [
     apply: (c, v) => { if (v(1)!.includes('rand')) { c.o.misset[0] = -1; throw CONTINUE; } },
   },
   {
+    // upstream quirk: -misset_seed also matches here and sets the misset from the next three tokens, read with atof
     name: '-misset', match: has('-misset'), nargs: 3,
-    apply: (c, v) => { c.o.misset = [1, num(c, v, 1) / RTD, num(c, v, 2) / RTD, num(c, v, 3) / RTD]; },
+    apply: (c, v) => {
+      const read = c.tok === '-misset' ? (k: number) => num(c, v, k) : (k: number) => cAtof(v(k) ?? '');
+      c.o.misset = [1, read(1) / RTD, read(2) / RTD, read(3) / RTD];
+      if (c.tok !== '-misset') c.o.notes.push(`${c.tok} also set -misset ${[1, 2, 3].map((k) => cAtof(v(k) ?? '')).join(' ')} (nanoBragg.c reads the three tokens after any flag containing "-misset")`);
+    },
   },
   { name: '-samplesize', match: any(has('-samplesize'), has('-sample_size')), nargs: 1, apply: (c, v) => { const s = num(c, v, 1) / 1000; c.o.sampleX = c.o.sampleY = c.o.sampleZ = s; } },
   { name: '-sample_thick', match: any(has('-sample_thick'), has('-sample_x')), nargs: 1, apply: (c, v) => { c.o.sampleX = num(c, v, 1) / 1000; } },
@@ -414,6 +432,8 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
       if (i + spec.nargs >= argv.length) {
         // a value token that merely looks like a flag is not the user's flag
         if (isValue[i]) continue;
+        // a collision (e.g. -misset_seed also matching -misset) that lacks values is skipped, as the C's argc test does
+        if (spec.name !== tok && SPECS.some((x) => x.name === tok)) continue;
         throw new FlagError(tok, spec.nargs === 1 ? 'missing value' : `needs ${spec.nargs} values`);
       }
       const taken = spec.consumes ? spec.consumes(c) : spec.nargs;

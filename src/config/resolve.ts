@@ -85,7 +85,7 @@ const Avogadro = 6.02214179e23;
 export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } = {}): SimulationConfig {
   const P = precisionFor(o.dtype);
   const r = P.r;
-  const log: string[] = [];
+  const log: string[] = [...o.notes];
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
 
   // ---- fill in blanks (l.1118-1170)
