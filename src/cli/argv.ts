@@ -280,8 +280,8 @@ const SPECS: Spec[] = [
   { name: '-detpixels', match: hasLen('-detpixels', 10), nargs: 1, apply: (c, v) => { c.o.fpixels = c.o.spixels = int(c, v, 1); } },
   { name: '-detpixels_f', match: any(has('-detpixels_f'), has('-detpixels_x')), nargs: 1, apply: (c, v) => { c.o.fpixels = int(c, v, 1); } },
   { name: '-detpixels_s', match: any(has('-detpixels_s'), has('-detpixels_y')), nargs: 1, apply: (c, v) => { c.o.spixels = int(c, v, 1); } },
-  // the C requires a following token but does not read it
-  { name: '-curved_det', match: has('-curved_det'), nargs: 1, consumes: () => 0, apply: (c) => { c.o.curvedDetector = true; } },
+  // the C requires a following token but does not read it (a bare word there is ignored, a flag is a flag)
+  { name: '-curved_det', match: has('-curved_det'), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.[0] === '-' ? 0 : 1), apply: (c) => { c.o.curvedDetector = true; } },
   { name: '-pixel', match: has('-pixel'), nargs: 1, apply: (c, v) => { c.o.pixelSize = num(c, v, 1) / 1000.0; } },
   { name: '-point_pixel', match: has('-point_pixel'), nargs: 0, apply: (c) => { c.o.pointPixel = true; } },
   { name: '-polar', match: hasLen('-polar', 6), nargs: 1, apply: (c, v) => { c.o.polarization = num(c, v, 1); c.o.nopolar = false; } },
