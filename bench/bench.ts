@@ -4,7 +4,9 @@
  * Builds the C (cached), then times whole-process wall clock of both on the same
  * arguments (median of N runs after a warm-up) and checks the two float images agree.
  *
- *   npm run bench [-- --c-source PATH] [--runs N] [--case NAME] [--json]
+ *   npm run bench [-- --c-source PATH] [--runs N] [--case NAME] [--threads N] [--json]
+ * --threads N runs both on N threads (C: OMP_NUM_THREADS=N; engine: --threads N, and
+ * --c-threads N so its c-parity mode matches that C's carry-over).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,7 @@ async function timeRun(cmd: string, args: string[], cwd: string, env: Record<str
 }
 
 async function main(argv: string[]): Promise<number> {
-  let cSource: string | undefined, runs = 3, json = false;
+  let cSource: string | undefined, runs = 3, json = false, threads = 1;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -44,10 +46,12 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--runs') runs = Number(argv[++i]);
     else if (a === '--case') names.push(argv[++i]);
     else if (a === '--json') json = true;
-    else if (a === '--help') { process.stdout.write(`usage: npm run bench -- [--c-source PATH] [--runs N] [--case ${Object.keys(CASES).join('|')}] [--json]\n`); return 0; }
+    else if (a === '--threads') threads = Number(argv[++i]);
+    else if (a === '--help') { process.stdout.write(`usage: npm run bench -- [--c-source PATH] [--runs N] [--case ${Object.keys(CASES).join('|')}] [--threads N] [--json]\n`); return 0; }
     else { process.stderr.write(`bench: unknown argument '${a}'\n`); return 2; }
   }
   if (!Number.isInteger(runs) || runs < 1) { process.stderr.write('bench: --runs needs a positive integer\n'); return 2; }
+  if (!Number.isInteger(threads) || threads < 1) { process.stderr.write('bench: --threads needs a positive integer\n'); return 2; }
   for (const n of names) if (!(n in CASES)) { process.stderr.write(`bench: unknown case '${n}' (${Object.keys(CASES).join(', ')})\n`); return 2; }
   const src = findCSource(cSource);
   if (!src) {
@@ -64,8 +68,8 @@ async function main(argv: string[]): Promise<number> {
     try {
       const common = [...c.args, '-nonoise', '-nopgm'];
       const cArgs = [...common, '-noprogress', '-floatfile', 'c.bin', '-intfile', 'c.img'];
-      const tArgs = [...common, '-floatfile', 'ts.bin', '-intfile', 'ts.img', '--phi-carryover-mode', c.mode];
-      const env = { OMP_NUM_THREADS: '1' };
+      const tArgs = [...common, '-floatfile', 'ts.bin', '-intfile', 'ts.img', '--phi-carryover-mode', c.mode, '--c-threads', String(threads), '--threads', String(threads)];
+      const env = { OMP_NUM_THREADS: String(threads) };
       await timeRun(built.binary, cArgs, dir, env);
       await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {});
       const cMs: number[] = [], tMs: number[] = [];
@@ -75,10 +79,10 @@ async function main(argv: string[]): Promise<number> {
       }
       const read = (f: string) => { const b = readFileSync(join(dir, f)); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
       const d = diffImages(read('ts.bin'), read('c.bin'));
-      const r = { case: name, note: c.note, c_ms: median(cMs), engine_ms: median(tMs), ratio: median(tMs) / median(cMs), runs, c_runs_ms: cMs, engine_runs_ms: tMs, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp };
+      const r = { case: name, note: c.note, threads, c_ms: median(cMs), engine_ms: median(tMs), ratio: median(tMs) / median(cMs), runs, c_runs_ms: cMs, engine_runs_ms: tMs, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp };
       results.push(r);
       if (!json) {
-        process.stdout.write(`${name}: ${c.note}\n  C (OMP_NUM_THREADS=1, ${built.flags.join(' ')}): ${r.c_ms.toFixed(0)} ms   engine (1 thread): ${r.engine_ms.toFixed(0)} ms   ` +
+        process.stdout.write(`${name}: ${c.note}\n  C (OMP_NUM_THREADS=${threads}, ${built.flags.join(' ')}): ${r.c_ms.toFixed(0)} ms   engine (${threads} thread${threads > 1 ? 's' : ''}): ${r.engine_ms.toFixed(0)} ms   ` +
           `engine/C = ${r.ratio.toFixed(2)}   images: ${(100 * d.identicalFraction).toFixed(3)}% bit-identical, max ${d.maxUlp} ulp\n`);
       }
     } finally {

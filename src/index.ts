@@ -11,6 +11,7 @@ import { resolveConfig, type SimulationConfig } from './config/resolve.js';
 import { fdumpBytes } from './crystal/hkl.js';
 import { precisionFor } from './math/precision.js';
 import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
+import { renderImageParallel } from './physics/parallel.js';
 import {
   floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmBytes, smvBytes, writeFileAtomic,
   type ImageStatistics,
@@ -37,6 +38,20 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
   const P = precisionFor(config.dtype);
   const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
+}
+
+/**
+ * The same, rendered on `threads` worker threads (default: the --threads option): the same
+ * bits as one thread; it falls back to one thread, saying why, where that cannot be shown.
+ */
+export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
+  const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
+  const config = resolveConfig(options);
+  const P = precisionFor(config.dtype);
+  const threads = opts.threads ?? options.threads;
+  const notes: string[] = [];
+  const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
+  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings] };
 }
 
 export interface WrittenOutputs { files: string[]; intfileScale: number; pgmScale?: number; noise?: { photons: number; overloads: number } }

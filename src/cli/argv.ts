@@ -10,8 +10,9 @@
  * not a number stops with a FlagError naming it.
  *
  * Engine-only options use a double dash so they can never collide with the C's flags:
- * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32.
+ * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32, --threads N|auto.
  */
+import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
 
 export const RTD = 180.0 * (1 / Math.PI);
@@ -77,6 +78,8 @@ export interface NanoBraggOptions {
   tracePixels: Array<[number, number]>;
   // engine-only
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
+  /** worker threads for rendering (the result is the same bits as one thread) */
+  threads: number;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
   /** things the parser did that the user may not expect (C quirks), for the log */
@@ -112,7 +115,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64',
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1,
     seen: [],
     notes: [],
   };
@@ -376,6 +379,12 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
     const n = atoi('--c-threads', v);
     if (n < 1) throw new FlagError('--c-threads', `must be at least 1, got ${n}`);
     o.cThreads = n;
+  },
+  '--threads': (o, v) => {
+    if (v === 'auto') { o.threads = Math.max(1, availableParallelism()); return; }
+    const n = atoi('--threads', v);
+    if (n < 1) throw new FlagError('--threads', `must be at least 1 (or auto), got ${n}`);
+    o.threads = n;
   },
   '--dtype': (o, v) => {
     if (v !== 'float64' && v !== 'float32') throw new FlagError('--dtype', `expects float64 or float32, got '${v}'`);

@@ -5,7 +5,7 @@
  * Exit codes: 0 done, 2 bad command line or input file, 1 anything else.
  */
 import { performance } from 'node:perf_hooks';
-import { FlagError, simulate, writeOutputs } from '../index.js';
+import { FlagError, simulateAsync, writeOutputs } from '../index.js';
 import { optionNames, RTD } from './argv.js';
 import { cfmtG } from '../io/cformat.js';
 
@@ -20,6 +20,8 @@ engine options (double dash, never passed to or taken from the C):
   --phi-carryover-mode spec|c-parity spec: every phi step rotates from the unrotated cell (default);
                                      c-parity: reproduce nanoBragg.c's phi=0 carry-over (C-PARITY-001)
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
+  --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
+                                     or one thread with a note where that cannot be shown
   --json                             print a JSON summary on stdout (log and traces go to stderr)
   --help                             this text
 
@@ -29,14 +31,14 @@ fork's TRACE_C: lines, and one TRACE_TS_PHI line per evaluation of that pixel.
 nanoBragg.c options accepted: ${optionNames().join(' ')}
 `;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const json = argv.includes('--json');
   const args = argv.filter((a) => a !== '--json');
   const out = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
   const t0 = performance.now();
   try {
-    const result = simulate(args, { trace: out });
+    const result = await simulateAsync(args, { trace: out });
     const t1 = performance.now();
     const cfg = result.config;
     for (const l of [...cfg.log, ...result.warnings]) out(l);
@@ -51,7 +53,7 @@ function main(argv: string[]): number {
     if (json) {
       const D = cfg.detector, G = cfg.goniometer, X = cfg.crystal;
       process.stdout.write(JSON.stringify({
-        engine: 'nanobragg-ts', dtype: cfg.dtype, phi_mode: G.mode, c_threads: G.cThreads,
+        engine: 'nanobragg-ts', dtype: cfg.dtype, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
         detector: { convention: D.convention, pivot: D.pivot, fpixels: D.fpixels, spixels: D.spixels, pix0: Array.from(D.origin.subarray(1)),
           fast: Array.from(D.fast.subarray(1)), slow: Array.from(D.slow.subarray(1)), normal: Array.from(D.normal.subarray(1)),
           distance_m: D.distance, close_distance_m: D.closeDistance, roi: D.roi },
@@ -75,4 +77,4 @@ function main(argv: string[]): number {
 
 // a closed pipe (nbparity ... | head) ends the output quietly
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((c) => { process.exitCode = c; });

@@ -89,10 +89,13 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
   return { image, stats, warnings };
 }
 
-function renderRows(
+/** The per-C-thread state at the start of a row range: a thread's first φ sweep is fresh; its polar vector is re-unitized in place. */
+export interface ChunkState { fresh: boolean; polar: Float64Array }
+
+export function renderRows(
   P: Precision, cfg: SimulationConfig, table: LatticeTable, rowStart: number, rowEnd: number,
   image: Float32Array, stats: RenderStats, shared: { interpolate: boolean; babble: boolean },
-  warnings: string[], trace: TraceSink | undefined,
+  warnings: string[], trace: TraceSink | undefined, init?: ChunkState,
 ): void {
   const r = P.r, sin = P.sin, exp = P.exp, sqrt = P.sqrt;
   const { detector: D, beam: B, crystal: X, sampling: S } = cfg;
@@ -129,8 +132,8 @@ function renderRows(
   const fluence = B.fluence;
 
   // per-C-thread state: the re-unitized polar vector, the fresh φ state
-  const polarVector = Float64Array.from(B.polarVector);
-  let fresh = true;
+  const polarVector = Float64Array.from(init?.polar ?? B.polarVector);
+  let fresh = init?.fresh ?? true;
 
   // scratch, allocated once
   const diffracted = vec(), incident = vec(), pixelPos = vec(), tmpv = vec(), tmpn = vec();

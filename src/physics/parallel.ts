@@ -1,0 +1,116 @@
+/**
+ * Rendering on several cores with worker_threads, bit for bit the same as one core.
+ *
+ * Each worker renders whole rows into one shared float32 image. What a C thread carries
+ * from pixel to pixel must be known where a worker starts in the middle of a C thread's
+ * rows: whether its first φ sweep already ran (the C-PARITY-001 state) and its polar
+ * vector, which polarization_factor() re-unitizes in place. Both are determined exactly
+ * when every rendered pixel runs a sweep (no -dmin) and the polar vector reaches its fixed
+ * point after one re-unitizing. The one-way interpolation switch-off depends on pixel
+ * order, so interpolated runs stay on one core. Statistics are then taken from the image
+ * in row order, as the single-core loop accumulates them. When exactness cannot be shown,
+ * the render falls back to one core and says why.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Precision } from '../math/precision.js';
+import { unitize } from '../math/vec3.js';
+import type { SimulationConfig } from '../config/resolve.js';
+import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
+import { renderImage, type ChunkState, type RenderResult, type RenderStats, type TraceSink } from './render.js';
+
+export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
+
+/** Split the rows into `parts` contiguous ranges (cut further at C thread chunks), with the exact state at each start; null with a reason when not exact. */
+export function planParallel(P: Precision, cfg: SimulationConfig, parts: number): { items: WorkItem[][] } | { reason: string } {
+  const { detector: D, beam: B, crystal: X, sampling: S, goniometer: G } = cfg;
+  if (X.interpolate) return { reason: 'tricubic interpolation switches off for good at the first out-of-range index, which depends on pixel order' };
+  if (S.dmin > 0) return { reason: '-dmin can skip whole φ sweeps, so the carry-over state of a row is not known in advance' };
+  const p0 = Float64Array.from(B.polarVector);
+  const p1 = Float64Array.from(p0); unitize(P, p1, p1);
+  const p2 = Float64Array.from(p1); unitize(P, p2, p2);
+  const polarUsed = B.kahn !== 0.0 && (!B.nopolar || S.oversamplePolar);
+  if (polarUsed && (p2[1] !== p1[1] || p2[2] !== p1[2] || p2[3] !== p1[3])) return { reason: 'the polar vector does not settle after one re-unitizing' };
+  const { xmin, xmax, ymin, ymax } = D.roi;
+  const colsRendered = Math.max(0, xmin) <= Math.min(D.fpixels - 1, xmax);
+  const rowRendered = (r: number) => colsRendered && r >= ymin && r <= ymax;
+  const chunks = cThreadChunks(D.spixels, G.cThreads);
+  const rowsPer = Math.ceil(D.spixels / parts);
+  const items: WorkItem[][] = [];
+  for (let w = 0; w < parts; w++) {
+    const w0 = w * rowsPer, w1 = Math.min(D.spixels, w0 + rowsPer);
+    const mine: WorkItem[] = [];
+    for (const [c0, c1] of chunks) {
+      const a = Math.max(w0, c0), b = Math.min(w1, c1);
+      if (a >= b) continue;
+      let fresh = true;
+      for (let r = c0; r < a && fresh; r++) if (rowRendered(r)) fresh = false;
+      // polarization_factor() runs once per rendered pixel (every source and sub-pixel with -oversample_polar), never with -nopolar alone
+      const calls = !B.nopolar || S.oversamplePolar;
+      const polar = !fresh && calls ? p1 : p0;
+      mine.push({ rowStart: a, rowEnd: b, init: { fresh, polar: Array.from(polar) } });
+    }
+    if (mine.length) items.push(mine);
+  }
+  return { items };
+}
+
+function workerUrl(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  // running from the TypeScript sources (tests): use the compiled worker
+  return pathToFileURL(fileURLToPath(import.meta.url).replace(/\/src\/physics\/parallel\.ts$/, '/dist/src/physics/worker.js'));
+}
+
+/** Statistics as the single-core loop accumulates them: rendered pixels in row order. */
+function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: number): RenderStats {
+  const { fpixels, spixels, roi } = cfg.detector;
+  const r = (cfg.dtype === 'float32' ? Math.fround : (x: number) => x);
+  const os = cfg.sampling.oversample, subpix = cfg.sampling.subpixelSize, half = r(subpix / 2.0);
+  const st: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum };
+  for (let s = 0; s < spixels; s++) for (let f = 0; f < fpixels; f++) {
+    if (f < roi.xmin || f > roi.xmax || s < roi.ymin || s > roi.ymax) continue;
+    const v = image[s * fpixels + f];
+    if (v > st.maxI) { st.maxI = v; st.maxIx = r(r(subpix * (f * os + os - 1)) + half); st.maxIy = r(r(subpix * (s * os + os - 1)) + half); }
+    st.sum += v; st.sumsqr += Math.fround(v * v); ++st.sumn;
+  }
+  return st;
+}
+
+export async function renderImageParallel(P: Precision, cfg: SimulationConfig, threads: number, opts: { trace?: TraceSink; onFallback?: (reason: string) => void } = {}): Promise<RenderResult> {
+  const plan = threads > 1 ? planParallel(P, cfg, threads) : { reason: 'one thread asked for' };
+  if ('reason' in plan) {
+    if (threads > 1) opts.onFallback?.(plan.reason);
+    return renderImage(P, cfg, opts);
+  }
+  const { fpixels, spixels } = cfg.detector;
+  const shared = new SharedArrayBuffer(fpixels * spixels * 4);
+  const table: LatticeTable = buildLatticeTable(P, cfg.crystal, cfg.goniometer);
+  const { rng: _rng, ...plain } = cfg;
+  void _rng;
+  const results = await Promise.all(plan.items.map((items) => new Promise<{ trace: string[]; omegaSum: number }>((resolve, reject) => {
+    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, items, image: shared, trace: opts.trace !== undefined } });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new Error(`render worker exited with code ${code}`)); });
+  })));
+  const image = new Float32Array(shared);
+  if (opts.trace) {
+    // traced pixels in row order, as one core prints them
+    const segments: Array<{ key: number; lines: string[] }> = [];
+    for (const r of results) {
+      for (const line of r.trace) {
+        const m = /^TRACE_TS_PIXEL spixel=(\d+) fpixel=(\d+)/.exec(line);
+        if (m || !segments.length) segments.push({ key: m ? Number(m[1]) * fpixels + Number(m[2]) : -1, lines: [] });
+        segments[segments.length - 1].lines.push(line);
+      }
+    }
+    segments.sort((a, b) => a.key - b.key);
+    for (const s of segments) for (const l of s.lines) opts.trace(l);
+  }
+  const stats = statsFromImage(cfg, image, results.reduce((a, r) => a + r.omegaSum, 0));
+  return { image: Float32Array.from(image), stats, warnings: [] };
+}
+
+export type { ChunkState };

@@ -1,0 +1,18 @@
+/** A render worker: renders its row ranges into the shared image and posts its trace lines back. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { precisionFor } from '../math/precision.js';
+import type { SimulationConfig } from '../config/resolve.js';
+import type { LatticeTable } from './lattice.js';
+import { renderRows, type RenderStats } from './render.js';
+import type { WorkItem } from './parallel.js';
+
+const { cfg, table, items, image, trace } = workerData as { cfg: SimulationConfig; table: LatticeTable; items: WorkItem[]; image: SharedArrayBuffer; trace: boolean };
+const P = precisionFor(cfg.dtype);
+const img = new Float32Array(image);
+const lines: string[] = [];
+const stats: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
+const shared = { interpolate: cfg.crystal.interpolate, babble: true };
+for (const it of items) {
+  renderRows(P, cfg, table, it.rowStart, it.rowEnd, img, stats, shared, [], trace ? (l) => lines.push(l) : undefined, { fresh: it.init.fresh, polar: Float64Array.from(it.init.polar) });
+}
+parentPort!.postMessage({ trace: lines, omegaSum: stats.omegaSum });
