@@ -31,11 +31,15 @@ export interface SimulationResult {
   warnings: string[];
 }
 
-/** Run one simulation from nanoBragg arguments (or already parsed options). */
-export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink } = {}): SimulationResult {
+function prepare(args: readonly string[] | NanoBraggOptions) {
   const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
   const config = resolveConfig(options);
-  const P = precisionFor(config.dtype);
+  return { options, config, P: precisionFor(config.dtype) };
+}
+
+/** Run one simulation from nanoBragg arguments (or already parsed options). */
+export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink } = {}): SimulationResult {
+  const { config, P } = prepare(args);
   const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
 }
@@ -45,9 +49,7 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
  * bits as one thread; it falls back to one thread, saying why, where that cannot be shown.
  */
 export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
-  const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
-  const config = resolveConfig(options);
-  const P = precisionFor(config.dtype);
+  const { options, config, P } = prepare(args);
   const threads = opts.threads ?? options.threads;
   const notes: string[] = [];
   const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });

@@ -18,7 +18,7 @@ import type { Precision } from '../math/precision.js';
 import { unitize } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
-import { renderImage, type ChunkState, type RenderResult, type RenderStats, type TraceSink } from './render.js';
+import { renderImage, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -113,4 +113,3 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   return { image: Float32Array.from(image), stats, warnings: [] };
 }
 
-export type { ChunkState };
