@@ -31,15 +31,22 @@ export interface SimulationResult {
   warnings: string[];
 }
 
-function prepare(args: readonly string[] | NanoBraggOptions) {
+function prepare(args: readonly string[] | NanoBraggOptions, trace?: TraceSink) {
   const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
   const config = resolveConfig(options);
+  if (trace && config.tracePixels.length) trace(traceLoopsLine(config));
   return { options, config, P: precisionFor(config.dtype) };
+}
+
+/** The loop counts of a traced run, as the instrumented C prints them: a harness checks every trace against them. */
+export function traceLoopsLine(c: SimulationConfig): string {
+  return `TRACE_TS_LOOPS thicksteps=${c.detector.thicksteps} oversample=${c.sampling.oversample} sources=${c.beam.sourceX.length} ` +
+    `phisteps=${c.goniometer.phisteps} mosaic_domains=${c.crystal.mosaicDomains} fpixels=${c.detector.fpixels} spixels=${c.detector.spixels}`;
 }
 
 /** Run one simulation from nanoBragg arguments (or already parsed options). */
 export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink } = {}): SimulationResult {
-  const { config, P } = prepare(args);
+  const { config, P } = prepare(args, opts.trace);
   const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
 }
@@ -49,7 +56,7 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
  * bits as one thread; it falls back to one thread, saying why, where that cannot be shown.
  */
 export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
-  const { options, config, P } = prepare(args);
+  const { options, config, P } = prepare(args, opts.trace);
   const threads = opts.threads ?? options.threads;
   const notes: string[] = [];
   const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });

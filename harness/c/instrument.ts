@@ -63,7 +63,18 @@ static void nbp_flush(void) {
 static void nbp_v(const char *n, double x, double y, double z) { nbp_printf("TRACE_C: %s %.17g %.17g %.17g\n", n, x, y, z); }
 static void nbp_s(const char *n, double x) { nbp_printf("TRACE_C: %s %.17g\n", n, x); }
 static void nbp_i(const char *n, int x) { nbp_printf("TRACE_C: %s %d\n", n, x); }
-static void nbp_config(void) { int i; for (i = 0; i < nbp_n; ++i) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_ps[i], nbp_pf[i]); }
+/* the loop counts this build will run: the harness checks every trace against them */
+static void nbp_config(int thicksteps, int oversample, int sources, int phisteps, int mosaic_domains, int fpixels, int spixels) {
+    int i; for (i = 0; i < nbp_n; ++i) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_ps[i], nbp_pf[i]);
+    if (nbp_n) printf("TRACE_C_LOOPS thicksteps=%d oversample=%d sources=%d phisteps=%d mosaic_domains=%d fpixels=%d spixels=%d\n",
+                      thicksteps, oversample, sources, phisteps, mosaic_domains, fpixels, spixels);
+    fflush(stdout);
+}
+/* an evaluation the C skips on purpose (all its phi steps and mosaic domains), so the trace accounts for it */
+static void nbp_skip(int s, int f, int thick_tic, int subS, int subF, int source, const char *why) {
+    nbp_begin(s, f);
+    nbp_printf("TRACE_C_SKIP thick_tic=%d subS=%d subF=%d source=%d reason=%s\n", thick_tic, subS, subF, source, why);
+}
 static void nbp_geometry(int s, int f, double *pix0, double *fdet, double *sdet, double *pos, double airpath, double omega, double close_distance,
                          double *diffracted, double *incident, double lambda, double *scattering) {
     nbp_begin(s, f);
@@ -133,10 +144,14 @@ export const POINTS: Point[] = [
     name: 'option loop (-Na)', pattern: /^[ \t]*if\s*\(\s*strstr\s*\(\s*argv\[i\]\s*,\s*"-Na"\s*\)\s*&&\s*\(\s*argc\s*>\s*\(\s*i\s*\+\s*1\s*\)\s*\)\s*\)\s*$/m, where: 'before',
     code: '            if(0==strcmp(argv[i], "-trace_pixel") && (argc > (i+2))) { nbp_set(argv[i+1], argv[i+2]); continue; }\n',
   },
-  { name: 'pixel loop (omp parallel for)', pattern: /^[ \t]*#pragma\s+omp\s+parallel\s+for\b/m, where: 'before', code: '    nbp_config();\n' },
+  { name: 'pixel loop (omp parallel for)', pattern: /^[ \t]*#pragma\s+omp\s+parallel\s+for\b/m, where: 'before', code: '    nbp_config(detector_thicksteps,oversample,sources,phisteps,mosaic_domains,fpixels,spixels);\n' },
   {
     name: 'scattering vector', pattern: /^[ \t]*scattering\[3\]\s*=\s*\(\s*diffracted\[3\]\s*-\s*incident\[3\]\s*\)\s*\/\s*lambda\s*;\s*$/m, where: 'after',
     code: '                            if(nbp_traced(spixel,fpixel) && source==0) nbp_geometry(spixel,fpixel,pix0_vector,fdet_vector,sdet_vector,pixel_pos,airpath,omega_pixel,close_distance,diffracted,incident,lambda,scattering);\n',
+  },
+  {
+    name: 'resolution cut (-dmin)', pattern: /^[ \t]*if\s*\(\s*dmin\s*>\s*0\.0\s*&&\s*stol\s*>\s*0\.0\s*\)\s*$/m, where: 'before',
+    code: '                            if(nbp_traced(spixel,fpixel) && dmin > 0.0 && stol > 0.0 && dmin > 0.5/stol) nbp_skip(spixel,fpixel,thick_tic,subS,subF,source,"dmin");\n',
   },
   {
     name: 'zero lattice factor skip', pattern: /^[ \t]*if\s*\(\s*F_latt\s*==\s*0\.0\s*&&\s*water_size\s*==\s*0\.0\s*\)\s*continue\s*;\s*$/m, where: 'before',
@@ -152,10 +167,19 @@ export const POINTS: Point[] = [
   },
 ];
 
-/** Insert the trace points into a copy of a pristine nanoBragg.c; throws naming any point not found exactly once. */
-export function instrument(source: string): { text: string; points: string[] } {
+/** A `#line` directive's file name, quoted as C wants it. */
+export function cString(s: string): string { return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"'; }
+
+/**
+ * Insert the trace points into a copy of a pristine nanoBragg.c; throws naming any point not
+ * found exactly once. Each inserted block is wrapped in `#line` directives, so a compiler
+ * message about the user's code names the user's file and line (`file`), and one about an
+ * inserted block names the instrumentation point.
+ */
+export function instrument(source: string, opts: { file?: string } = {}): { text: string; points: string[] } {
   const dialect = detectDialect(source);
   if (dialect !== 'pristine') throw new Error(`instrument(): source is already ${dialect}`);
+  const file = opts.file ?? 'nanoBragg.c';
   const hits: Array<{ p: Point; index: number; length: number }> = [];
   for (const p of POINTS) {
     const g = new RegExp(p.pattern.source, p.pattern.flags.includes('g') ? p.pattern.flags : p.pattern.flags + 'g');
@@ -163,11 +187,13 @@ export function instrument(source: string): { text: string; points: string[] } {
     if (found.length !== 1) throw new InstrumentationError(p.name, found.length, String(p.pattern));
     hits.push({ p, index: found[0].index!, length: found[0][0].length });
   }
-  // insert from the end so earlier offsets stay valid
+  // insert from the end so earlier offsets stay valid; every insertion starts at a line start
   let text = source;
   for (const h of [...hits].sort((a, b) => b.index - a.index)) {
     const at = h.p.where === 'before' ? h.index : lineEnd(text, h.index + h.length);
-    text = text.slice(0, at) + h.p.code + text.slice(at);
+    const nextLine = source.slice(0, at).split('\n').length; // 1-based line of the user's code that follows
+    const block = `#line 1 ${cString(`nbparity instrumentation (${h.p.name})`)}\n${h.p.code}#line ${nextLine} ${cString(file)}\n`;
+    text = text.slice(0, at) + block + text.slice(at);
   }
   return { text, points: POINTS.map((p) => p.name) };
 }

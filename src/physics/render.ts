@@ -199,7 +199,10 @@ export function renderRows(
               }
               if (dmin > 0.0) {
                 const stol = r(0.5 * sqrt(r(r(r(q1 * q1) + r(q2 * q2)) + r(q3 * q3))));
-                if (stol > 0.0 && dmin > r(0.5 / stol)) continue;
+                if (stol > 0.0 && dmin > r(0.5 / stol)) {
+                  if (traced) t(`TRACE_TS_SKIP thick_tic=${thickTic} subS=${subS} subF=${subF} source=${source} reason=dmin`);
+                  continue;
+                }
               }
               if (polar === 0.0 || osPolar) {
                 polar = polarizationFactor(P, kahn, incident, diffracted, polarVector, pscratch);
