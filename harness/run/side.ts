@@ -4,7 +4,9 @@
  * returns a RunRecord, success or not; the caller decides what a failure means.
  */
 import { join } from 'node:path';
+import { SideError } from '../contract.js';
 import { execa } from 'execa';
+import { trackChild, untrackChild } from './lifecycle.js';
 
 export interface RunRecord {
   side: 'C' | 'TS';
@@ -20,12 +22,17 @@ export interface RunRecord {
   stderrFile: string;
 }
 
-export class SideFailedError extends Error {
+/** A side that crashed, timed out or exited non-zero (exit 3). `kept` names the copies of its logs in the evidence folder. */
+export class SideFailedError extends SideError {
   override name = 'SideFailedError';
-  constructor(readonly run: RunRecord, tail: string) {
-    const why = run.timedOut ? 'timed out' : run.signal ? `was killed by ${run.signal}` : `exited with code ${run.exitCode}`;
-    super(`the ${run.side === 'C' ? 'C program' : 'engine'} ${why}: ${run.command.join(' ')}\n(cwd ${run.cwd}; stdout ${run.stdoutFile}, stderr ${run.stderrFile})${tail ? '\n' + tail : ''}`);
+  constructor(readonly run: RunRecord, tail: string, kept?: string) {
+    super(`the ${run.side === 'C' ? 'C program' : 'engine'} ${describeEnd(run)}: ${run.command.join(' ')}${kept ? `\n(logs kept: ${kept})` : ''}${tail ? '\n' + tail : ''}`);
+    this.side = run.side === 'C' ? 'C' : 'engine';
   }
+}
+
+export function describeEnd(run: RunRecord): string {
+  return run.timedOut ? 'timed out' : run.signal ? `was killed by ${run.signal}` : `exited with code ${run.exitCode}`;
 }
 
 export async function runSide(side: 'C' | 'TS', command: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs: number; name: string }): Promise<RunRecord> {
@@ -33,10 +40,12 @@ export async function runSide(side: 'C' | 'TS', command: string[], opts: { cwd: 
   const stderrFile = join(opts.cwd, `${opts.name}.stderr.txt`);
   const env = opts.env ?? {};
   const t0 = performance.now();
-  const r = await execa(command[0], command.slice(1), {
+  const child = trackChild(execa(command[0], command.slice(1), {
     cwd: opts.cwd, env: { ...process.env, ...env }, reject: false, timeout: opts.timeoutMs, killSignal: 'SIGKILL',
     stdin: 'ignore', stdout: { file: stdoutFile }, stderr: { file: stderrFile },
-  });
+  }));
+  const r = await child;
+  untrackChild(child);
   return {
     side, command, cwd: opts.cwd, env, exitCode: r.exitCode ?? null, signal: r.signal ?? null, timedOut: Boolean(r.timedOut),
     failed: Boolean(r.failed), durationMs: performance.now() - t0, stdoutFile, stderrFile,

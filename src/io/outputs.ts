@@ -14,13 +14,22 @@ import { cfmtG } from './cformat.js';
 
 let tmpCounter = 0;
 
-/** Write `data` to `path` atomically (temp file in the same directory, fsync, rename). */
+/**
+ * Write `data` to `path` atomically: a temp file in the same directory, every byte written
+ * (a short write is retried; a write that makes no progress is an error), fsync, rename.
+ * On any failure the temp file is removed and whatever was at `path` is untouched.
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      for (let off = 0; off < bytes.byteLength;) {
+        const n = writeSync(fd, bytes, off, bytes.byteLength - off);
+        if (n <= 0) throw Object.assign(new Error(`ENOSPC: no progress writing '${path}' (${off} of ${bytes.byteLength} bytes)`), { code: 'ENOSPC' });
+        off += n;
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
