@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       'Put your nanoBragg.c at golden_suite_generator/nanoBragg.c (or pass --c-source PATH) and run again.\n');
     return 0;
   }
-  const built = await buildC(src);
+  const built = await buildC(src.path, { displayName: src.path });
   const results = [];
   for (const name of names.length ? names : ['phi10']) {
     const c = CASES[name];

@@ -4,25 +4,19 @@
  * Exit codes: 0 pass, 1 a gate failed, 2 usage or input error, 3 a side crashed or timed out.
  */
 import chalk from 'chalk';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { replayAll, type ReplayRow } from './replay.js';
-import { CompileError, NoCSourceError } from './c/build.js';
-import { InstrumentationError } from './c/instrument.js';
-import { InputError, prepareC, runCompare, splitArgs, TraceIncompleteError, type CompareOptions, type PhiMode } from './compare/run.js';
-import { PhiGridError } from './compare/traces.js';
+import { againstLine, prepareC, resolveCaseDir, runCompare, splitArgs, type CompareOptions, type PhiMode } from './compare/run.js';
 import { SideFailedError, runSide } from './run/side.js';
+import { installSignalHandlers, makeScratch, removeScratch } from './run/lifecycle.js';
 import { parseTraces } from './trace/parse.js';
-import { SchemaError } from './schemas/validate.js';
-import { loadCases } from './reference/cases.js';
 import { runSweep } from './sweep/run.js';
 import { runSuite } from './suite/run.js';
-import { SuiteError } from './suite/table.js';
-import { FactorError, loadFactors, pairwiseCsv } from './suite/pairwise.js';
+import { loadFactors, pairwiseCsv } from './suite/pairwise.js';
 import { projectRoot } from './c/build.js';
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { checkFolder, findFolders } from './evidence/dir.js';
+import { clip, exitCodeFor, InputError, type ContractError } from './contract.js';
 import { writeFileAtomic } from '../src/index.js';
 
 /** nbparity suite / parity */
@@ -33,8 +27,8 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   const r = await runSuite({
     suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
     reportsRoot: o.reports, ledger: o.ledger, driftFactor: o.driftFactor, only: o.cases.length ? o.cases : undefined,
-    onStart: (total, mode) => {
-      if (!o.json) process.stdout.write(`suite ${file}: ${total} tests, ${mode === 'live' ? 'live against your nanoBragg.c' : 'replay against the recorded references (no nanoBragg.c present)'}\n`);
+    onStart: (total, _mode, against) => {
+      if (!o.json) process.stdout.write(`suite ${file}: ${total} tests, ${against}\n`);
       if (!o.json && process.stderr.isTTY) { bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} {test}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic); bar.start(total, 0, { test: '' }); }
     },
     onTest: (done, _total, test, outcome) => { if (bar) (bar as cliProgress.SingleBar).update(done, { test: `${test}: ${outcome}` }); },
@@ -44,12 +38,12 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   if (o.json) { process.stdout.write(JSON.stringify({ report: r.dir, suite_summary: s }, null, 2) + '\n'); return r.exitCode; }
   for (const t of s.results.filter((x: { outcome: string }) => x.outcome !== 'ok')) {
     const color = t.outcome === 'known-diff' || t.outcome === 'skipped' ? chalk.yellow : chalk.red;
-    process.stdout.write(`  ${color(t.outcome.padEnd(15))} ${t.test}: ${(t.message ?? '').split('\n')[0].slice(0, 160)}\n`);
+    process.stdout.write(`  ${color(t.outcome.padEnd(16))} ${t.test}: ${clip(t.message ?? '', 200)}\n`);
   }
   for (const f of s.drift.flags.slice(0, 12)) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
   if (s.drift.flags.length > 12) process.stdout.write(`  ${chalk.red('drift')}          … ${s.drift.flags.length - 12} more in the report\n`);
-  process.stdout.write(`${c.total} tests: ${chalk.green(`${c.ok} ok`)}, ${c.known_diff} known-diff, ${c.regressed ? chalk.red(`${c.regressed} regressed`) : '0 regressed'}, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.skipped} skipped; ${(s.wall_ms / 1000).toFixed(1)} s\n`);
-  process.stdout.write(`report: ${join(r.dir, 'index.html')}\n`);
+  process.stdout.write(`${c.total} tests: ${chalk.green(`${c.ok} ok`)}, ${c.known_diff} known-diff, ${c.regressed ? chalk.red(`${c.regressed} regressed`) : '0 regressed'}, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped; ${(s.wall_ms / 1000).toFixed(1)} s (${s.against})\n`);
+  process.stdout.write(`report: ${join(r.dir, 'index.html')}${r.exitCode ? ` (exit ${r.exitCode})` : ''}\n`);
   return r.exitCode;
 }
 import cliProgress from 'cli-progress';
@@ -81,9 +75,15 @@ commands:
   sweep     float32/float64 × φ-mode cells against one C run: is a gap roundoff or logic?
   suite     run a table of cases (CSV/JSONL): one verdict, a report, JUnit, a ledger row per test
   parity    the main job: the smoke suite, live with your nanoBragg.c, replayed without it
+  verify    re-check evidence folders: state and sha256 seal (incomplete, interrupted, tampered)
 
-Every command takes --help and --json. Exit codes: 0 pass, 1 a gate failed,
-2 usage or input error, 3 a side crashed or timed out.
+Every command takes --help and --json. Exit codes (README, "The exit-code contract"):
+  0 pass (complete, finite, verified evidence; every gate passes)   1 a gate failed
+  2 usage or input error (incl. a configured C that is missing, compile or instrumentation
+    errors, a corrupt recorded reference, evidence that cannot be written)
+  3 a side failed (crash, timeout, non-zero exit, missing or short output, malformed or
+    incomplete trace, C output not reproducible)
+  130/143 interrupted (SIGINT/SIGTERM): the evidence folder is marked interrupted
 `,
   compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32]
 
@@ -103,6 +103,9 @@ options:
   --reports DIR          root of the evidence folders (default reports/)
   --vg1 MODE:k=TOL,rot_b_y=TOL   VG-1 tolerances for a φ mode (repeatable; default 1e-6 for both in both modes)
   --divergence-rel TOL   relative tolerance of the first-divergence walk (default 1e-9)
+  --repeat-c N|auto      run the C N times and require identical outputs, else "C output not
+                         reproducible" (exit 3); auto: 2 when --omp-threads > 1 and interpolation
+                         is on (default 1; suites use auto)
   --json                 print delta_metrics.json on stdout
 `,
   replay: `usage: nbparity replay --case ID [options] [-- --phi-carryover-mode spec|c-parity --dtype float64|float32]
@@ -167,6 +170,14 @@ some case) from a factor file; see harness/suites/pairwise.factors.json.
 options: --case ID (repeatable), --live | --replay, --c-source PATH, --concurrency N, --timeout SEC,
          --reports DIR, --ledger FILE, --drift-factor X, --json, -o FILE (generate)
 `,
+  verify: `usage: nbparity verify DIR... [--json]
+
+Re-checks every evidence folder at or below each DIR: its state.json (incomplete, complete,
+failed, interrupted) and its sha256.txt seal (files changed, missing, or added after sealing).
+One line per folder. Exit 0 when every folder is sealed and intact (a sealed failed run is
+intact evidence), 1 when any is incomplete, interrupted or tampered with, 2 when a DIR does not
+exist or holds no evidence folder.
+`,
   parity: `usage: nbparity parity [--c-source PATH] [--reports DIR] [--json]
 
 The main job: the smoke suite (harness/suites/smoke.csv), live when a nanoBragg.c is present,
@@ -174,11 +185,11 @@ replayed against the recorded references otherwise. Prints the report's path.
 `,
 };
 
-class UsageError extends Error { override name = 'UsageError'; }
+class UsageError extends InputError { override name = 'UsageError'; }
 
 interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
-  cSource?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string;
+  cSource?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string; repeatC?: number | 'auto';
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
   suiteArgs?: string[];
   liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
@@ -201,6 +212,7 @@ export function parseCli(argv: string[]): Cli {
     else if (a === '--cflags') o.cflags = value().split(/\s+/).filter(Boolean);
     else if (a === '--omp-threads') { o.omp = num(1); if (!Number.isInteger(o.omp)) throw new UsageError('--omp-threads needs an integer'); }
     else if (a === '--timeout') o.timeout = num(1);
+    else if (a === '--repeat-c') { const v = value(); if (v === 'auto') o.repeatC = 'auto'; else { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new UsageError(`--repeat-c expects a positive integer or auto, got '${v}'`); o.repeatC = n; } }
     else if (a === '--initiative') o.initiative = value();
     else if (a === '--reports') o.reports = value();
     else if (a === '--divergence-rel') o.divergenceRel = num(0);
@@ -243,19 +255,11 @@ export function parseCli(argv: string[]): Cli {
       }
       o.vg1[m[1] as PhiMode] = t;
     } else if (!a.startsWith('-') && !o.command) o.command = a;
-    else if (!a.startsWith('-') && (o.command === 'suite') && o.rest.length === 0 && !o.suiteArgs) o.suiteArgs = [a];
-    else if (!a.startsWith('-') && o.command === 'suite' && o.suiteArgs) o.suiteArgs.push(a);
+    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify') && !o.suiteArgs) o.suiteArgs = [a];
+    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify') && o.suiteArgs) o.suiteArgs.push(a);
     else throw new UsageError(`unknown option '${a}'`);
   }
   return o;
-}
-
-function exitCodeFor(e: unknown): number {
-  if (e instanceof SideFailedError || e instanceof TraceIncompleteError) return 3;
-  if (e instanceof PhiGridError) return 1;
-  if (e instanceof SuiteError || e instanceof FactorError) return 2;
-  if (e instanceof UsageError || e instanceof InputError || e instanceof NoCSourceError || e instanceof InstrumentationError || e instanceof CompileError || e instanceof SchemaError) return 2;
-  return 2;
 }
 
 function imageRow(r: ReplayRow): string {
@@ -274,25 +278,54 @@ const clearProgress = () => { if (process.stderr.isTTY) process.stderr.write('\r
 function printCompare(dir: string, m: Record<string, any>): void {
   const v = m.vg1;
   process.stdout.write(`${m.verdict.pass ? chalk.green('PASS') : chalk.red('FAIL')}  ${m.verdict.summary}\n`);
+  process.stdout.write(`  ${m.run.against}\n`);
+  for (const g of m.verdict.gates.filter((x: { pass: boolean }) => !x.pass)) process.stdout.write(`  ${chalk.red('failed')} ${g.name}: ${g.detail}\n`);
   process.stdout.write(`  VG-1 (${v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);
   process.stdout.write(`  ${m.carryover.sentence}\n`);
+  if (m.explanation?.sentence) process.stdout.write(`  ${m.explanation.sentence}\n`);
   const f = m.image.full;
-  process.stdout.write(`  image: ${(100 * f.identical_fraction).toFixed(4)}% bit-identical, max ${f.max_ulp} ulp, correlation ${f.correlation}, sum ratio ${f.sum_ratio}, peaks ${f.peaks.matched} matched (mean ${f.peaks.mean_distance.toFixed(2)} px)\n`);
+  if (f) process.stdout.write(`  image: ${(100 * f.identical_fraction).toFixed(4)}% bit-identical, max ${f.max_ulp} ulp, correlation ${f.correlation}, sum ratio ${f.sum_ratio}, peaks ${f.peaks.matched} matched (mean ${f.peaks.mean_distance.toFixed(2)} px)\n`);
   process.stdout.write(`  evidence: ${dir}\n`);
+}
+
+/** nbparity verify DIR...: one line per evidence folder. */
+function verifyCommand(o: Cli): number {
+  const dirs = o.suiteArgs ?? [];
+  if (!dirs.length) throw new UsageError('verify needs one or more evidence folders (or a folder above them, such as reports/)');
+  const checks = [];
+  for (const d of dirs) {
+    if (!existsSync(d)) throw new InputError(`${d}: no such folder`);
+    const found = findFolders(resolve(d));
+    if (!found.length) throw new InputError(`${d}: no evidence folder (state.json or sha256.txt) at or below it`);
+    checks.push(...found.map(checkFolder));
+  }
+  const bad = checks.filter((c) => c.status !== 'ok');
+  if (o.json) process.stdout.write(JSON.stringify({ folders: checks, ok: bad.length === 0 }, null, 2) + '\n');
+  else {
+    for (const c of checks) {
+      const tag = c.status === 'ok' ? chalk.green('ok        ') : c.status === 'tampered' ? chalk.red('TAMPERED  ') : chalk.yellow(c.state === 'interrupted' ? 'interrupted' : 'incomplete');
+      process.stdout.write(`${tag} ${c.dir}: ${c.state}; ${c.detail}\n`);
+    }
+    process.stdout.write(`${checks.length} evidence folders: ${checks.length - bad.length} sealed and intact, ${bad.filter((c) => c.status === 'incomplete').length} incomplete or interrupted, ${bad.filter((c) => c.status === 'tampered').length} tampered\n`);
+  }
+  return bad.length ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {
   let o: Cli;
   try { o = parseCli(argv); } catch (e) { process.stderr.write(`nbparity: ${(e as Error).message}\n${HELP['']}`); return 2; }
-  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'suite', 'parity'];
+  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'suite', 'parity', 'verify'];
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
-  const out = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
+  const out = (x: unknown) => process.stdout.write(JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  installSignalHandlers((line) => process.stderr.write(line + '\n'));
   try {
     switch (o.command) {
+      case 'verify':
+        return verifyCommand(o);
       case 'build': {
         const p = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
-        const info = { source: p.source, source_sha256: p.originalSha256, dialect: p.dialect, instrumented: p.instrumented, binary: p.built.binary, cached: p.built.cached, compiler: p.built.compilerVersion, flags: p.built.flags, command: p.built.command };
+        const info = { source: p.source, from: p.from, source_sha256: p.originalSha256, dialect: p.dialect, instrumented: p.instrumented, binary: p.built.binary, cached: p.built.cached, compiler: p.built.compilerVersion, flags: p.built.flags, command: p.built.command };
         if (o.json) out(info);
         else process.stdout.write(`${p.source} (${p.dialect}${p.instrumented ? ', instrumented' : ''}) -> ${p.built.binary}${p.built.cached ? ' (cached)' : ''}\n  ${p.built.compilerVersion}, ${p.built.flags.join(' ')}\n`);
         return 0;
@@ -300,7 +333,8 @@ async function main(argv: string[]): Promise<number> {
       case 'trace': {
         const split = splitArgs(o.rest, process.cwd());
         if (!split.trace) throw new UsageError('trace needs -trace_pixel S F among the nanoBragg arguments');
-        const dir = mkdtempSync(join(tmpdir(), 'nbparity-trace-'));
+        const dir = makeScratch('nbparity-trace-');
+        try {
         const targs = [...split.nano, ...split.traces.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]), '-floatfile', 'f.bin', '-intfile', 'i.img'];
         let run, text;
         if (o.side === 'c') {
@@ -313,7 +347,7 @@ async function main(argv: string[]): Promise<number> {
           run = await runSide('TS', [process.execPath, join(projectRoot(), 'dist', 'src', 'cli', 'main.js'), ...targs, ...eng], { cwd: dir, timeoutMs: (o.timeout ?? 600) * 1000, name: 'ts' });
           text = () => readFileSync(run!.stdoutFile, 'utf8');
         }
-        if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').slice(-2000));
+        if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'));
         const traces = parseTraces(text(), o.side === 'c' ? 'c.stdout' : 'engine.stdout');
         if (o.json) { out(traces.length === 1 ? traces[0] : traces); return 0; }
         for (const t of traces) {
@@ -324,6 +358,7 @@ async function main(argv: string[]): Promise<number> {
           for (const e of t.phi.filter((x) => x.block === 0 && x.source === 0 && x.mos_tic === 0)) process.stdout.write(`  φ step ${e.phi_tic}: phi_deg ${e.values.phi_deg?.[0]} k_frac ${e.values.k_frac?.[0]} F_latt ${e.values.F_latt?.[0]}\n`);
         }
         return 0;
+        } finally { removeScratch(dir); }
       }
       case 'parity':
         return await suiteCommand({ ...o, suiteArgs: [join(projectRoot(), 'harness', 'suites', 'smoke.csv')] }, argv);
@@ -342,22 +377,21 @@ async function main(argv: string[]): Promise<number> {
       case 'replay': {
         if (o.all || o.cases.length === 0) {
           if (!o.all) throw new UsageError('replay needs --case ID (or --all for the quick image table)');
-          if (!o.json) process.stdout.write(`replaying recorded nanoBragg.c references (engine ${o.dtype})\n`);
+          if (!o.json) process.stdout.write(`${againstLine(null)} (engine ${o.dtype})\n`);
           const rows = replayAll({ dtype: o.dtype, onRow: o.json ? undefined : (r) => process.stdout.write(imageRow(r) + '\n') });
           const failed = rows.filter((r) => !r.pass);
           if (o.json) out({ command: o.command, mode: 'replay', dtype: o.dtype, pass: failed.length === 0, rows });
           else process.stdout.write(`${rows.length - failed.length}/${rows.length} recorded images match the C ${failed.length ? chalk.red(`(${failed.length} failed)`) : chalk.green('(all pass)')}\n`);
           return failed.length ? 1 : 0;
         }
-        const known = new Set(loadCases().map((c) => c.id));
         let worst = 0;
         const results = [];
         const hasMode = o.rest.some((a) => a.startsWith('--phi-carryover-mode'));
         for (const id of o.cases) {
-          if (!known.has(id)) throw new InputError(`no recorded reference case '${id}' (known: ${[...known].join(', ')})`);
+          resolveCaseDir(id); // a recorded case id, or a folder with case.json
           for (const mode of hasMode ? [null] : ['c-parity', 'spec']) {
             const args = mode ? [...o.rest, '--phi-carryover-mode', mode] : o.rest;
-            const r = await runCompare({ args, replayCase: id, ompThreads: o.omp, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
+            const r = await runCompare({ args, replayCase: id, ompThreads: o.omp, repeatC: o.repeatC, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
             clearProgress();
             results.push({ case: id, dir: r.dir, metrics: r.metrics });
             if (!o.json) { process.stdout.write(`${id} (${r.metrics.run.engine.phi_mode}):\n`); printCompare(r.dir, r.metrics); }
@@ -394,7 +428,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'compare': {
         if (o.rest.length === 0) throw new UsageError('compare needs the nanoBragg arguments after --');
-        const r = await runCompare({ args: o.rest, cSource: o.cSource, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
+        const r = await runCompare({ args: o.rest, cSource: o.cSource, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, repeatC: o.repeatC, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
         clearProgress();
         if (o.json) out({ evidence: r.dir, delta_metrics: r.metrics });
         else printCompare(r.dir, r.metrics);
@@ -404,8 +438,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   } catch (e) {
     clearProgress();
-    process.stderr.write(`nbparity ${o.command}: ${(e as Error).message}\n`);
-    return exitCodeFor(e);
+    const code = exitCodeFor(e);
+    const ce = e as Partial<ContractError> & Error;
+    const internal = !(e instanceof Error) || !('exitCode' in e);
+    process.stderr.write(`nbparity ${o.command}: ${internal ? `internal error: ${(e as Error)?.stack ?? e}` : ce.message}\n`);
+    if (ce.evidence) process.stderr.write(`  evidence: ${ce.evidence} (${existsSync(join(ce.evidence, 'sha256.txt')) ? 'sealed as failed' : 'incomplete'}; exit ${code})\n`);
+    if (o.json) process.stdout.write(JSON.stringify({ error: { exit_code: code, kind: ce.name, step: ce.step ?? null, side: ce.side ?? null, message: ce.message, evidence: ce.evidence ?? null } }, null, 2) + '\n');
+    return code;
   }
 }
 

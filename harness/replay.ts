@@ -21,7 +21,8 @@ export interface ReplayRow {
 }
 
 export function gatePasses(d: ImageDiff, g: ImageGate): boolean {
-  return d.identicalFraction >= g.minIdentical && d.outside === 0 && d.correlation >= g.minCorrelation &&
+  // every pixel finite on both sides (NaN on both is not agreement), then the bounds
+  return d.nonFiniteA === 0 && d.nonFiniteB === 0 && d.identicalFraction >= g.minIdentical && d.outside === 0 && d.correlation >= g.minCorrelation &&
     (g.sumRatioMin === undefined || d.sumRatio >= g.sumRatioMin) && (g.sumRatioMax === undefined || d.sumRatio <= g.sumRatioMax) &&
     (g.maxAbs === undefined || d.maxAbs <= g.maxAbs);
 }

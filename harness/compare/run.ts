@@ -4,30 +4,32 @@
  * Live mode runs the user's nanoBragg.c; replay mode takes the C side from a recorded
  * reference. Both leave the same evidence folder.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { buildC, projectRoot, requireCSource, sha256, type BuiltC } from '../c/build.js';
+import { buildC, projectRoot, requireCSource, sha256, type BuiltC, type CSource } from '../c/build.js';
 import { detectDialect, instrument, type CDialect } from '../c/instrument.js';
-import { runSide, SideFailedError, type RunRecord } from '../run/side.js';
+import { runSide, SideFailedError, describeEnd, type RunRecord } from '../run/side.js';
+import { makeScratch, removeScratch } from '../run/lifecycle.js';
 import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
+import { checkComplete, type CompletenessReport } from '../trace/complete.js';
 import { validate } from '../schemas/validate.js';
 import { diffImages, type ImageDiff } from '../metrics/image.js';
 import { findPeaks, matchPeaks } from '../metrics/peaks.js';
 import { EvidenceDir } from '../evidence/dir.js';
 import { differencePng, intensityPng, sharedMax } from '../evidence/png.js';
 import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, type Vg1Tolerance } from './traces.js';
+import { KNOWN_CAUSES, type KnownCause } from './causes.js';
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
-import { loadCase, imageKey, absoluteArgs, readFloatImage } from '../reference/cases.js';
+import { loadCase, imageKey, absoluteArgs, verifyReference } from '../reference/cases.js';
 import { writeSummary } from '../report/summary.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
-import { engineCli, gitCommit, InputError, machine, shellLine as cmd, toolVersion } from '../env.js';
+import { engineCli, gitCommit, machine, shellLine as cmd, toolVersion } from '../env.js';
+import { ContractError, exitCodeFor, InputError, NotReproducibleError, SideError, TraceIncompleteError } from '../contract.js';
 
 export type PhiMode = 'spec' | 'c-parity';
 export type Dtype = 'float64' | 'float32';
 
-export { InputError };
-export class TraceIncompleteError extends Error { override name = 'TraceIncompleteError'; }
+export { InputError, TraceIncompleteError };
 
 export interface CompareOptions {
   /** nanoBragg arguments (engine-only double-dash options among them go to the engine only) */
@@ -51,10 +53,19 @@ export interface CompareOptions {
   prepared?: PreparedC;
   /** write the evidence exactly here instead of reports/<initiative>/<stamp> */
   evidencePath?: string;
+  /** run the C this many times and require identical outputs ('auto': 2 when OpenMP threads > 1 and interpolation is on) */
+  repeatC?: number | 'auto';
+  /** a known cause (harness/compare/causes.ts) expected to explain a failure: check that it does */
+  expectCause?: string;
   onProgress?: (step: string) => void;
 }
 
 export interface CompareResult { dir: string; metrics: DeltaMetrics; exitCode: 0 | 1 }
+
+/** What the console and every report header say about the C side. */
+export function againstLine(p: PreparedC | null): string {
+  return p ? `live against ${p.source} (sha256 ${p.originalSha256.slice(0, 16)}…, from ${p.from})` : 'replay of recorded references';
+}
 export type DeltaMetrics = Record<string, any>;
 
 const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype'];
@@ -96,38 +107,48 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
   return { nano, engine, trace, traces };
 }
 
-export interface PreparedC { built: BuiltC; dialect: CDialect; source: string; originalSha256: string; instrumented: boolean }
+export interface PreparedC { built: BuiltC; dialect: CDialect; source: string; from: CSource['from']; originalSha256: string; instrumented: boolean }
 
-/** locate → instrument → compile */
+/** locate → instrument → compile (errors: exit 2, naming the user's file) */
 export async function prepareC(opts: { cSource?: string; cc?: string; cflags?: string[] }): Promise<PreparedC> {
-  const source = requireCSource(opts.cSource);
-  const text = readFileSync(source, 'utf8');
+  const c = requireCSource(opts.cSource);
+  const source = c.path;
+  const raw = readFileSync(source);
+  const text = raw.toString('utf8');
   const dialect = detectDialect(text);
-  let buildFrom = source, instrumented = false;
   let flags = opts.cflags ?? ['-O2', '-fopenmp'];
+  if (dialect === 'golden' && !flags.includes('-DTRACING')) flags = [...flags, '-DTRACING'];
+  let built: BuiltC;
   if (dialect === 'pristine') {
-    const { text: inst } = instrument(text);
-    const dir = mkdtempSync(join(tmpdir(), 'nbparity-inst-'));
-    buildFrom = join(dir, 'nanoBragg.c');
-    writeFileSync(buildFrom, inst);
-    instrumented = true;
-  } else if (dialect === 'golden' && !flags.includes('-DTRACING')) {
-    flags = [...flags, '-DTRACING'];
+    const { text: inst } = instrument(text, { file: source });
+    const dir = makeScratch('nbparity-inst-');
+    try {
+      const copy = join(dir, 'nanoBragg.c');
+      (await import('node:fs')).writeFileSync(copy, inst);
+      built = await buildC(copy, { cc: opts.cc, flags, displayName: source });
+    } finally { removeScratch(dir); }
+  } else {
+    built = await buildC(source, { cc: opts.cc, flags, displayName: source });
   }
-  const built = await buildC(buildFrom, { cc: opts.cc, flags });
-  if (instrumented) rmSync(join(buildFrom, '..'), { recursive: true, force: true });
-  return { built, dialect, source, originalSha256: sha256(readFileSync(source)), instrumented };
+  return { built, dialect, source, from: c.from, originalSha256: sha256(raw), instrumented: dialect === 'pristine' };
 }
 
 function tail(file: string, n = 20): string {
   try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n'); } catch { return ''; }
 }
 
-export function assertComplete(t: ParsedTrace, who: string, file: string): void {
-  if (t.blocks.length === 0 || t.phi.length === 0 || !('I_pixel_final' in t.final)) {
-    const missing = [t.blocks.length === 0 ? 'per-pixel lines' : '', t.phi.length === 0 ? 'per-φ lines' : '', !('I_pixel_final' in t.final) ? 'the final block (I_pixel_final)' : ''].filter(Boolean).join(', ');
-    throw new TraceIncompleteError(`the ${who} trace is truncated or empty (${file}): missing ${missing}`);
+/**
+ * A float image a side wrote: it must exist and hold exactly `pixels` float32 values (the
+ * size the side's own configuration implies). Anything else: SideError (exit 3).
+ */
+export function readSizedImage(path: string, pixels: number, who: string, name: string): Float32Array {
+  let size: number;
+  try { size = statSync(path).size; } catch { throw new SideError(`the ${who} wrote no float image (${name}) although it exited 0`); }
+  if (size !== pixels * 4) {
+    throw new SideError(`the ${who}'s float image ${name} has ${size} bytes${size % 4 ? ' (not a whole number of float32 values)' : ''}; its configuration implies ${pixels} pixels = ${pixels * 4} bytes`);
   }
+  const buf = readFileSync(path);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
 export function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, spixels: number, gate: ImageGate, roi?: { xmin: number; xmax: number; ymin: number; ymax: number }) {
@@ -145,6 +166,7 @@ export function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, 
     metrics: {
       pixels: d.pixels, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp, max_abs: d.maxAbs, max_abs_at: at(d.maxAbsAt),
       max_rel: d.maxRel, max_rel_at: at(d.maxRelAt), outside_tolerance: d.outside, correlation: d.correlation, rmse: d.rmse,
+      non_finite_c: d.nonFiniteB, non_finite_ts: d.nonFiniteA, first_non_finite_at: at(d.firstNonFiniteAt),
       sum_c: d.sumB, sum_ts: d.sumA, sum_ratio: d.sumRatio,
       peaks: { count_c: m.count_c, count_ts: m.count_ts, matched: m.matched, mean_distance: m.mean_distance, max_distance: m.max_distance,
         pairs: m.pairs.slice(0, 10).map((p) => ({ c: [p.c.slow + off[0], p.c.fast + off[1]], ts: [p.ts.slow + off[0], p.ts.fast + off[1]], distance: p.distance })) },
@@ -153,7 +175,52 @@ export function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, 
   };
 }
 
-/** Run one comparison and leave its evidence folder. */
+/** One engine run on the traced pixel: its process, summary, trace and image, each checked whole. */
+interface EngineSide { run: RunRecord; summary: any; traceText: string; trace: ParsedTrace; complete: CompletenessReport; image: Float32Array }
+
+/** Everything the gates judge for one engine side against the C side. */
+function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: PhiMode, tol: Vg1Tolerance, divTol: { rel: number }, gate: ImageGate) {
+  const pairing = pairPhi(cTrace, e.trace);
+  const pairs = pairing.pairs;
+  const cl = cTrace.loops!, tl = e.trace.loops!;
+  const loopDiff = (Object.keys(cl) as Array<keyof typeof cl>).filter((k) => cl[k] !== tl[k]).map((k) => `${k} C ${cl[k]} vs engine ${tl[k]}`);
+  const gridProblems = [
+    ...(loopDiff.length ? [`loop counts differ: ${loopDiff.join(', ')}`] : []),
+    ...(pairing.missing_count ? [`${pairing.missing_count} C evaluations have no engine entry (first ${pairing.missing.join(', ')})`] : []),
+    ...(pairing.angle_mismatch_count ? [`${pairing.angle_mismatch_count} φ angles differ (${pairing.angle_mismatches.join('; ')})`] : []),
+  ];
+  const grid = { pass: gridProblems.length === 0, detail: gridProblems.length ? gridProblems.join('; ') : `${pairs.length} evaluations paired by loop indices; loop counts and φ angles agree` };
+  const deltas = traceDeltas(cTrace, e.trace, pairs);
+  const v = vg1(cTrace, e.trace, pairs, mode, tol);
+  const div = firstDivergence(cTrace, e.trace, pairs, divTol);
+  const fpixels: number = e.summary.detector.fpixels, spixels: number = e.summary.detector.spixels;
+  const sameSize = cImg.length === e.image.length;
+  const full = sameSize ? imageMetrics(e.image, cImg, fpixels, spixels, gate) : null;
+  const roiB = e.summary.detector.roi as { xmin: number; xmax: number; ymin: number; ymax: number };
+  const roiGiven = roiB.xmin > 0 || roiB.ymin > 0 || roiB.xmax < fpixels - 1 || roiB.ymax < spixels - 1;
+  const roiBounds = { xmin: Math.max(0, roiB.xmin), xmax: Math.min(fpixels - 1, roiB.xmax), ymin: Math.max(0, roiB.ymin), ymax: Math.min(spixels - 1, roiB.ymax) };
+  const roi = sameSize && roiGiven ? imageMetrics(e.image, cImg, fpixels, spixels, gate, roiBounds) : null;
+  const fm = full?.metrics;
+  const vgDetail = (q: typeof v.k_frac, what: string, unit: string, t: number) => q.non_finite.count
+    ? `${q.non_finite.count} of ${q.steps} ${what} values are not finite (first at φ step ${q.non_finite.first!.phi_tic}, block ${q.non_finite.first!.block}: C ${q.non_finite.first!.c}, engine ${q.non_finite.first!.ts})`
+    : `max |Δ${what}| ${q.max_abs.toExponential(3)}${unit} over ${q.steps} φ entries (tolerance ${t})`;
+  const gates = [
+    { name: 'evaluation grid', pass: grid.pass, detail: grid.detail },
+    { name: 'VG-1 k_frac', pass: v.k_frac.pass, detail: vgDetail(v.k_frac, 'k_frac', '', tol.k_frac) },
+    { name: 'VG-1 rot_b_y', pass: v.rot_b_y.pass, detail: `${vgDetail(v.rot_b_y, 'rot_b_y', ' Å', tol.rot_b_y)}, ${v.rot_b_y.source}` },
+    {
+      name: 'image', pass: !!full?.pass,
+      detail: !fm ? `sizes differ: C ${cImg.length} pixels, engine ${e.image.length} (${fpixels}x${spixels})` :
+        (fm.non_finite_c || fm.non_finite_ts ? `not finite: ${fm.non_finite_c} C pixels, ${fm.non_finite_ts} engine pixels (first at ${JSON.stringify(fm.first_non_finite_at)}); ` : '') +
+        `identical ${(100 * fm.identical_fraction).toFixed(4)}% (min ${100 * gate.minIdentical}%), ${fm.outside_tolerance} pixels beyond ${gate.ulpTol} ulp and ${gate.relTol} relative, correlation ${fm.correlation} (min ${gate.minCorrelation})` +
+        (gate.sumRatioMin !== undefined || gate.sumRatioMax !== undefined ? `, sum ratio ${fm.sum_ratio} (bounds ${gate.sumRatioMin ?? '-∞'}..${gate.sumRatioMax ?? '∞'})` : '') +
+        (gate.maxAbs !== undefined ? `, max |Δ| ${fm.max_abs} (max ${gate.maxAbs})` : ''),
+    },
+  ];
+  return { pairing, pairs, deltas, v, div, full, roi, roiBounds, gates, pass: gates.every((g) => g.pass), fpixels, spixels };
+}
+
+/** Run one comparison and leave its evidence folder, sealed: complete, or failed with the step, side and exit code. */
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const progress = o.onProgress ?? (() => undefined);
   const cwd = o.cwd ?? process.cwd();
@@ -166,154 +233,231 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (dtype !== 'float64' && dtype !== 'float32') throw new InputError(`--dtype expects float64 or float32, got '${dtype}'`);
   const omp = o.ompThreads ?? (split.engine['--c-threads'] ? Number(split.engine['--c-threads']) : 1);
   if (!Number.isInteger(omp) || omp < 1) throw new InputError(`OpenMP thread count must be a positive integer, got ${omp}`);
+  if (o.repeatC !== undefined && o.repeatC !== 'auto' && !(Number.isInteger(o.repeatC) && o.repeatC >= 1)) throw new InputError(`--repeat-c expects a positive integer or auto, got ${o.repeatC}`);
+  let cause: KnownCause | null = null;
+  if (o.expectCause !== undefined) {
+    cause = KNOWN_CAUSES[o.expectCause] ?? null;
+    if (!cause) throw new InputError(`unknown cause '${o.expectCause}' (known: ${Object.keys(KNOWN_CAUSES).join(', ')})`);
+  }
   const timeoutMs = (o.timeoutSec ?? 600) * 1000;
   const tol: Vg1Tolerance = { ...DEFAULT_VG1[mode], ...(o.vg1?.[mode] ?? {}) };
   const divTol = { rel: o.divergenceRel ?? DEFAULT_DIVERGENCE.rel };
   const gate = o.imageGate ?? DEFAULT_IMAGE_GATE;
   const engine = engineCli();
 
-  // the reference side: a compiled C (live) or a recorded case (replay)
-  let prepared: PreparedC | null = null;
-  let refImageFile: string | null = null, refTraceFile: string | null = null;
-  if (replay) {
-    const key = Object.keys(refCase!.images).find((k) => { const ik = imageKey(k); return ik.mode === mode && ik.threads === omp; });
-    if (!key) throw new InputError(`case ${refCase!.id} has no recorded ${mode} image for ${omp} C thread(s) (has: ${Object.keys(refCase!.images).join(', ')})`);
-    refImageFile = join(refCase!.dir, refCase!.images[key]);
-    const traces = refCase!.traces;
-    refTraceFile = traces?.[mode] ? join(refCase!.dir, traces[mode]!) : refCase!.golden_trace ? join(refCase!.dir, refCase!.golden_trace) : null;
-    if (!refTraceFile) throw new InputError(`case ${refCase!.id} has no recorded C trace`);
-  } else {
-    progress('building the C');
-    prepared = o.prepared ?? await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
-  }
-
-  // the traced pixel: given, recorded, or the engine's brightest pixel
-  const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype];
-  let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
-  let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
   const ev = o.evidencePath ? EvidenceDir.createAt(o.evidencePath) : EvidenceDir.create(o.reportsRoot ?? join(projectRoot(), 'reports'), o.initiative ?? 'adhoc');
-  const scratch = mkdtempSync(join(tmpdir(), 'nbparity-run-'));
+  const scratch = makeScratch('nbparity-run-');
+  let step = 'prepare', side: string | null = null;
+  const kept: string[] = [];
+  const keep = (name: string, data: string | Uint8Array) => { ev.write(name, data); kept.push(name); };
+  const keepLogs = (run: RunRecord, name: string): string => {
+    const names: string[] = [];
+    for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
+      if (existsSync(f)) { keep(`${name}.${suffix}.txt`, readFileSync(f)); names.push(ev.file(`${name}.${suffix}.txt`)); }
+    }
+    return names.join(', ');
+  };
   try {
+    // the reference side: a compiled C (live) or a recorded case (replay)
+    let prepared: PreparedC | null = null;
+    let refImageFile: string | null = null, refTraceFile: string | null = null;
+    if (replay) {
+      step = 'reference'; side = 'C';
+      const key = Object.keys(refCase!.images).find((k) => { const ik = imageKey(k); return ik.mode === mode && ik.threads === omp; });
+      if (!key) throw new InputError(`case ${refCase!.id} has no recorded ${mode} image for ${omp} C thread(s) (has: ${Object.keys(refCase!.images).join(', ')})`);
+      const traces = refCase!.traces;
+      const traceName = traces?.[mode] ?? refCase!.golden_trace;
+      if (!traceName) throw new InputError(`case ${refCase!.id} has no recorded C trace`);
+      verifyReference(refCase!, [refCase!.images[key], traceName]);
+      refImageFile = join(refCase!.dir, refCase!.images[key]);
+      refTraceFile = join(refCase!.dir, traceName);
+    } else {
+      step = 'build'; side = 'C';
+      progress('building the C');
+      prepared = o.prepared ?? await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
+    }
+
+    // the traced pixel: given, recorded, or the engine's brightest pixel
+    const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype];
+    let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
+    let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
     const cDir = join(scratch, 'c'), tDir = join(scratch, 'ts');
-    mkdirSync(cDir); mkdirSync(tDir);
+    (await import('node:fs')).mkdirSync(cDir); (await import('node:fs')).mkdirSync(tDir);
     if (!traced) {
+      step = 'engine pre-run'; side = 'engine';
       progress('engine pre-run to choose the traced pixel');
       const pre = await runSide('TS', [process.execPath, engine, ...engineBase, '-floatfile', 'pre.float.bin', '-intfile', 'pre.int.img', '-nopgm', '-nonoise', '--json'], { cwd: tDir, timeoutMs, name: 'pre' });
-      if (pre.exitCode !== 0) throw sideFailure(pre);
-      const summary = JSON.parse(readFileSync(pre.stdoutFile, 'utf8'));
-      const img = readFloatImage(join(tDir, 'pre.float.bin'));
+      if (pre.exitCode !== 0 || pre.timedOut) throw engineFailure(pre, keepLogs(pre, 'pre'));
+      const summary = engineJson(pre);
+      const img = readSizedImage(join(tDir, 'pre.float.bin'), summary.detector.fpixels * summary.detector.spixels, 'engine', 'pre.float.bin');
       let best = -1;
       for (let i = 1; i < img.length; i++) if (best < 0 || img[i] > img[best]) best = i;
       traced = [Math.floor(best / summary.detector.fpixels), best % summary.detector.fpixels];
       tracedNote = 'the brightest engine pixel (no -trace_pixel given)';
     }
-    const traceArgs = ['-trace_pixel', String(traced[0]), String(traced[1])];
+    const tracedPixel = traced;
+    const traceArgs = ['-trace_pixel', String(tracedPixel[0]), String(tracedPixel[1])];
 
-    // run the C
+    // one engine side: run, then every output checked whole
+    const runEngine = async (name: string, extra: string[]): Promise<EngineSide> => {
+      const dir = join(scratch, name);
+      if (!existsSync(dir)) (await import('node:fs')).mkdirSync(dir);
+      const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      if (run.exitCode !== 0 || run.timedOut) throw engineFailure(run, keepLogs(run, name === 'ts' ? 'ts' : `${name}/ts`));
+      const summary = engineJson(run);
+      const traceText = readFileSync(run.stderrFile, 'utf8').split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n';
+      const traceName = name === 'ts' ? 'ts.trace.txt' : `${name}/ts.trace.txt`;
+      keep(traceName, traceText);
+      const trace = traceOfPixel(traceText, tracedPixel, ev.file(traceName));
+      const complete = checkComplete(trace, 'engine', ev.file(traceName));
+      const image = readSizedImage(join(dir, 'ts.float.bin'), summary.detector.fpixels * summary.detector.spixels, 'engine', 'ts.float.bin');
+      return { run, summary, traceText, trace, complete, image };
+    };
+
+    step = 'engine run'; side = 'engine';
+    progress(`running the engine (${mode}, ${dtype})`);
+    const eng = await runEngine('ts', []);
+    validate('trace', eng.trace);
+
+    // run the C (more than once when its output may not be reproducible)
     let cRun: RunRecord | null = null;
     const cEnv = { OMP_NUM_THREADS: String(omp) };
+    const repeat = o.repeatC === 'auto' ? (omp > 1 && eng.summary.crystal?.interpolate ? 2 : 1) : (o.repeatC ?? 1);
+    const cRuns: RunRecord[] = [];
     if (prepared) {
-      progress(`running the C (OMP_NUM_THREADS=${omp})`);
-      cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: cEnv, timeoutMs, name: 'c' });
-      if (cRun.exitCode !== 0 || cRun.timedOut) { copyLogs(ev, cRun, 'c'); throw sideFailure(cRun); }
+      step = 'C run'; side = 'C';
+      for (let r = 0; r < repeat; r++) {
+        const dir = r === 0 ? cDir : join(scratch, `c${r + 1}`);
+        if (r > 0) (await import('node:fs')).mkdirSync(dir);
+        progress(`running the C (OMP_NUM_THREADS=${omp})${repeat > 1 ? `, run ${r + 1} of ${repeat}` : ''}`);
+        const run = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: dir, env: cEnv, timeoutMs, name: 'c' });
+        if (run.exitCode !== 0 || run.timedOut) {
+          throw new SideFailedError(run, [tail(run.stderrFile), tail(run.stdoutFile, 5)].filter(Boolean).join('\n'), keepLogs(run, r === 0 ? 'c' : `c.run${r + 1}`));
+        }
+        cRuns.push(run);
+      }
+      cRun = cRuns[0];
       refImageFile = join(cDir, 'c.float.bin');
       refTraceFile = cRun.stdoutFile;
     }
-    // run the engine
-    progress(`running the engine (${mode}, ${dtype})`);
-    const tRun = await runSide('TS', [process.execPath, engine, ...engineBase, ...traceArgs, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: tDir, timeoutMs, name: 'ts' });
-    if (tRun.exitCode !== 0 || tRun.timedOut) {
-      copyLogs(ev, tRun, 'ts');
-      if (tRun.exitCode === 2) throw new InputError(readFileSync(tRun.stderrFile, 'utf8').trim());
-      throw sideFailure(tRun);
-    }
-    const engineSummary = JSON.parse(readFileSync(tRun.stdoutFile, 'utf8'));
 
-    // parse and check both traces
+    // parse and check the C trace, then its image (the size its own loops imply)
+    step = 'C trace'; side = 'C';
     progress('parsing traces');
     const cTraceText = readFileSync(refTraceFile!, 'utf8');
-    const tTraceText = readFileSync(tRun.stderrFile, 'utf8');
-    const cTrace = traceOfPixel(cTraceText, traced, 'c.trace.txt');
-    const tTrace = traceOfPixel(tTraceText, traced, 'ts.trace.txt');
+    keep('c.trace.txt', cTraceText);
+    if (cRun) keepLogs(cRun, 'c');
+    const cTrace = traceOfPixel(cTraceText, tracedPixel, ev.file('c.trace.txt'));
+    const cComplete = checkComplete(cTrace, 'C', ev.file('c.trace.txt'));
     validate('trace', cTrace);
-    validate('trace', tTrace);
-    ev.write('c.trace.txt', cTraceText);
-    ev.write('ts.trace.txt', tTraceText.split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n');
     ev.writeJson('c.trace.json', cTrace);
-    ev.writeJson('ts.trace.json', tTrace);
-    assertComplete(cTrace, 'C', refTraceFile!);
-    assertComplete(tTrace, 'engine', 'ts.trace.txt');
+    ev.writeJson('ts.trace.json', eng.trace);
+    step = 'C image';
+    const cImg = readSizedImage(refImageFile!, cTrace.loops!.fpixels * cTrace.loops!.spixels, replay ? 'recorded C run' : 'C program', replay ? refImageFile! : 'c.float.bin');
+    keep('c.float.bin', new Uint8Array(cImg.buffer));
+    keep('ts.float.bin', new Uint8Array(eng.image.buffer));
 
-    // pair, diff
+    // a C whose two runs differ cannot judge the engine
+    if (cRuns.length > 1) {
+      step = 'C reproducibility';
+      for (let r = 1; r < cRuns.length; r++) {
+        const again = readSizedImage(join(scratch, `c${r + 1}`, 'c.float.bin'), cImg.length, 'C program', `c.run${r + 1}.float.bin`);
+        const otherText = readFileSync(cRuns[r].stdoutFile, 'utf8');
+        const pixelLines = (t: string) => { try { const p = traceOfPixel(t, tracedPixel, 'c'); return JSON.stringify(p.phi.map((e) => e.values)) + JSON.stringify(p.final); } catch { return t; } };
+        let differ = 0, maxAbs = 0;
+        for (let i = 0; i < cImg.length; i++) if (!Object.is(cImg[i], again[i])) { differ++; const d = Math.abs(cImg[i] - again[i]); if (!(d <= maxAbs)) maxAbs = d; }
+        const traceDiffers = pixelLines(cTraceText) !== pixelLines(otherText);
+        if (differ || traceDiffers) {
+          keep(`c.run${r + 1}.float.bin`, new Uint8Array(again.buffer));
+          keepLogs(cRuns[r], `c.run${r + 1}`);
+          throw new NotReproducibleError(`C output not reproducible: run 1 and run ${r + 1} of the same C (OMP_NUM_THREADS=${omp}${eng.summary.crystal?.interpolate ? ', interpolation on: its threads share the interpolation switch' : ''}) differ in ${differ} of ${cImg.length} pixels (max |Δ| ${maxAbs})${traceDiffers ? ' and in the traced pixel' : ''}; the engine is not judged. Kept: ${ev.file('c.float.bin')}, ${ev.file(`c.run${r + 1}.float.bin`)}`);
+        }
+      }
+    }
+
+    // pair, diff, gates
+    step = 'compare'; side = null;
     progress('comparing');
-    const pairs = pairPhi(cTrace, tTrace);
-    const deltas = traceDeltas(cTrace, tTrace, pairs);
-    const v = vg1(cTrace, tTrace, pairs, mode, tol);
-    const div = firstDivergence(cTrace, tTrace, pairs, divTol);
+    const j = judge(cTrace, cImg, eng, mode, tol, divTol, gate);
     const carry = detectCarryover(cTrace, mode);
 
-    // images
-    const cImg = readFloatImage(refImageFile!);
-    const tImg = readFloatImage(join(tDir, 'ts.float.bin'));
-    const fpixels: number = engineSummary.detector.fpixels, spixels: number = engineSummary.detector.spixels;
-    if (cImg.length !== tImg.length || tImg.length !== fpixels * spixels) throw new InputError(`image sizes differ: C ${cImg.length} pixels, engine ${tImg.length} (${fpixels}x${spixels})`);
-    const roiB = engineSummary.detector.roi as { xmin: number; xmax: number; ymin: number; ymax: number };
-    const roiGiven = roiB.xmin > 0 || roiB.ymin > 0 || roiB.xmax < fpixels - 1 || roiB.ymax < spixels - 1;
-    const full = imageMetrics(tImg, cImg, fpixels, spixels, gate);
-    const roiBounds = { xmin: Math.max(0, roiB.xmin), xmax: Math.min(fpixels - 1, roiB.xmax), ymin: Math.max(0, roiB.ymin), ymax: Math.min(spixels - 1, roiB.ymax) };
-    const roi = roiGiven ? imageMetrics(tImg, cImg, fpixels, spixels, gate, roiBounds) : null;
-    ev.write('c.float.bin', new Uint8Array(cImg.buffer));
-    ev.write('ts.float.bin', new Uint8Array(tImg.buffer));
-    const vmax = sharedMax(cImg, tImg);
-    const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(tImg, fpixels, spixels, vmax), pd = differencePng(tImg, cImg, fpixels, spixels);
-    ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
-    const step0 = pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
+    // a known cause expected to explain a failure: does it?
+    let explanation: Record<string, unknown> | null = null;
+    if (cause) {
+      const present = cause.presentInC(cTrace);
+      const cf = present === null ? null : cause.counterfactual(mode, present);
+      explanation = { cause: cause.id, title: cause.title, present_in_c: present, needed: !j.pass, explained: false, counterfactual: null, signature: null, sentence: '' };
+      if (j.pass) explanation.sentence = `Every gate passes; ${cause.id} ${present === null ? 'cannot show in this run' : present ? 'is in this C build' : 'is absent from this C build'}.`;
+      else if (cf === null) explanation.sentence = `${cause.id} cannot explain this failure: ${present === null ? 'this run cannot show it' : `the C build ${present ? 'has' : 'lacks'} it, and this engine mode (${mode}) already ${present ? 'emulates' : 'omits'} it`}.`;
+      else {
+        step = 'counterfactual'; side = 'engine';
+        progress(`explaining by ${cause.id}: engine with ${cf.join(' ')}`);
+        const sig = cause.signature(j.div, cTrace);
+        const alt = await runEngine('explain', cf);
+        const ja = judge(cTrace, cImg, alt, cf.includes('c-parity') ? 'c-parity' : 'spec', tol, divTol, gate);
+        ev.writeJson('explain/ts.trace.json', alt.trace);
+        const failed = ja.gates.filter((g) => !g.pass);
+        explanation.signature = sig;
+        explanation.counterfactual = { engine_args: cf, pass: ja.pass, gates: ja.gates, first_divergence: ja.div ? ja.div.sentence : null };
+        explanation.explained = sig.ok && ja.pass;
+        explanation.sentence = explanation.explained
+          ? `Explained by ${cause.id} (${cause.title}): ${sig.detail}, and the engine with ${cf.join(' ')} passes every gate against the same C outputs.`
+          : `Not explained by ${cause.id}: ${[!sig.ok ? sig.detail : '', !ja.pass ? `with ${cf.join(' ')} the engine still fails ${failed.map((g) => g.name).join(', ')} (${failed.map((g) => g.detail).join('; ')})` : ''].filter(Boolean).join('; ')}.`;
+      }
+      step = 'report'; side = null;
+    }
+
+    // previews and plots
+    step = 'report';
+    const { fpixels, spixels } = j;
+    if (cImg.length === eng.image.length) {
+      const vmax = sharedMax(cImg, eng.image);
+      const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(eng.image, fpixels, spixels, vmax), pd = differencePng(eng.image, cImg, fpixels, spixels);
+      ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
+      (j as any).previews = { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note };
+    }
+    const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
     const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
       label: n === 'F_latt' ? 'F_latt (relative)' : n,
-      points: step0.filter((p) => p.c.values[n] && p.ts.values[n]).map((p) => {
+      points: step0.filter((p) => p.c.values[n] && p.ts.values[n] && Number.isFinite(p.c.values[n][0]) && Number.isFinite(p.ts.values[n][0])).map((p) => {
         const d = Math.abs(p.c.values[n][0] - p.ts.values[n][0]);
         return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
       }),
     })).filter((x) => x.points.length);
-    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${traced[0]}, ${traced[1]}), block 0`, series));
+    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0`, series));
     ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
 
-    // verdict
-    const gates = [
-      { name: 'VG-1 k_frac', pass: v.k_frac.pass, detail: `max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)} over ${v.k_frac.steps} φ entries (tolerance ${tol.k_frac})` },
-      { name: 'VG-1 rot_b_y', pass: v.rot_b_y.pass, detail: `max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å over ${v.rot_b_y.steps} entries, ${v.rot_b_y.source} (tolerance ${tol.rot_b_y})` },
-      { name: 'image', pass: full.pass, detail: `identical ${(100 * full.metrics.identical_fraction).toFixed(4)}% (min ${100 * gate.minIdentical}%), ${full.metrics.outside_tolerance} pixels beyond ${gate.ulpTol} ulp and ${gate.relTol} relative, correlation ${full.metrics.correlation} (min ${gate.minCorrelation})` +
-        (gate.sumRatioMin !== undefined || gate.sumRatioMax !== undefined ? `, sum ratio ${full.metrics.sum_ratio} (bounds ${gate.sumRatioMin ?? '-∞'}..${gate.sumRatioMax ?? '∞'})` : '') +
-        (gate.maxAbs !== undefined ? `, max |Δ| ${full.metrics.max_abs} (max ${gate.maxAbs})` : '') },
-    ];
-    const pass = gates.every((g) => g.pass);
+    // verdict and delta_metrics.json
+    const pass = j.pass;
     const git = gitCommit();
     const metrics: DeltaMetrics = {
       schema_version: 'nbparity.delta_metrics/1',
       created: new Date().toISOString(),
       tool: { name: 'nbparity', version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
       run: {
-        mode: replay ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, traced_pixel: { slow: traced[0], fast: traced[1], chosen: tracedNote },
+        mode: replay ? 'replay' : 'live', against: againstLine(prepared), case: refCase?.id ?? null, nanobragg_args: split.nano, traced_pixel: { slow: tracedPixel[0], fast: tracedPixel[1], chosen: tracedNote },
         c: replay
-          ? { dialect: cTraceText.includes('TRACE_C_PHI thick_tic=') ? 'nbparity-instrumented' : 'golden', omp_threads: omp, recorded_image: refImageFile, recorded_trace: refTraceFile }
-          : { dialect: prepared!.dialect, instrumented: prepared!.instrumented, source: prepared!.source, source_sha256: prepared!.originalSha256, built_sha256: prepared!.built.sourceSha256, compiler: prepared!.built.compilerVersion, flags: prepared!.built.flags, binary: prepared!.built.binary, omp_threads: omp },
+          ? { dialect: cTrace.dialect === 'full' ? 'nbparity-instrumented' : 'golden', omp_threads: omp, recorded_image: refImageFile, recorded_trace: refTraceFile, runs: 0 }
+          : { dialect: prepared!.dialect, instrumented: prepared!.instrumented, source: prepared!.source, from: prepared!.from, source_sha256: prepared!.originalSha256, built_sha256: prepared!.built.sourceSha256, compiler: prepared!.built.compilerVersion, flags: prepared!.built.flags, binary: prepared!.built.binary, omp_threads: omp, runs: cRuns.length },
         engine: { dtype, phi_mode: mode, c_threads: omp },
       },
       trace: {
-        c_side: cTrace.side, engine_side: tTrace.side, phi_steps: new Set(pairs.map((p) => p.phi_tic)).size, phi_entries_paired: pairs.length,
-        per_pixel: deltas.per_pixel, final: deltas.final, per_phi: deltas.per_phi,
+        c_side: cTrace.side, engine_side: eng.trace.side, phi_steps: new Set(j.pairs.map((p) => p.phi_tic)).size, phi_entries_paired: j.pairs.length,
+        completeness: { c: cComplete, engine: eng.complete },
+        per_pixel: j.deltas.per_pixel, final: j.deltas.final, per_phi: j.deltas.per_phi,
       },
-      vg1: v,
-      first_divergence: div ? { found: true, tolerance_rel: divTol.rel, ...div } : { found: false, tolerance_rel: divTol.rel, sentence: `No divergence: every traced quantity agrees within ${divTol.rel} relative.` },
+      vg1: j.v,
+      first_divergence: j.div ? { found: true, tolerance_rel: divTol.rel, ...j.div } : { found: false, tolerance_rel: divTol.rel, sentence: `No divergence: every traced quantity agrees within ${divTol.rel} relative.` },
       carryover: carry,
+      explanation,
       image: {
-        fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, sum_ratio_min: gate.sumRatioMin ?? null, sum_ratio_max: gate.sumRatioMax ?? null, max_abs: gate.maxAbs ?? null, pass: full.pass },
-        full: full.metrics, roi: roi ? { ...roi.metrics, bounds: roiBounds } : null,
-        previews: { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note },
+        fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, sum_ratio_min: gate.sumRatioMin ?? null, sum_ratio_max: gate.sumRatioMax ?? null, max_abs: gate.maxAbs ?? null, pass: !!j.full?.pass },
+        full: j.full?.metrics ?? null, roi: j.roi ? { ...j.roi.metrics, bounds: j.roiBounds } : null,
+        previews: (j as any).previews ?? null,
       },
-      verdict: { pass, exit_code: pass ? 0 : 1, gates, summary: '' },
+      verdict: { pass, exit_code: pass ? 0 : 1, gates: j.gates, summary: '' },
     };
-    metrics.verdict.summary = `${pass ? 'PASS' : 'FAIL'}: ${gates.filter((g) => !g.pass).map((g) => g.name).join(', ') || 'all gates pass'}. ${metrics.first_divergence.sentence}`;
+    metrics.verdict.summary = `${pass ? 'PASS' : 'FAIL'}: ${j.gates.filter((g) => !g.pass).map((g) => g.name).join(', ') || 'all gates pass'}. ${metrics.first_divergence.sentence}`;
     validate('deltaMetrics', metrics);
     const written = ev.writeJson('delta_metrics.json', metrics);
     validate('deltaMetrics', JSON.parse(readFileSync(written, 'utf8')));
@@ -321,10 +465,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     // the rest of the evidence
     const invocation = o.invocation ?? ['nbparity', replay ? 'replay' : 'compare', '--', ...o.args];
     const lines = [
-      `# nbparity ${replay ? 'replay' : 'compare'} at ${ev.stamp} (re-runnable; the C and engine lines ran in fresh scratch directories)`,
+      `# nbparity ${replay ? 'replay' : 'compare'} at ${ev.stamp}: ${againstLine(prepared)} (re-runnable; the C and engine lines ran in fresh scratch directories)`,
       `cd ${cmd([cwd])} && ${cmd(invocation)}`,
-      ...(cRun ? ['', '# C side', `${cmd(cRun.command, cRun.env)}`] : ['', `# C side: recorded reference ${refCase!.dir}`, `#   image ${refImageFile}`, `#   trace ${refTraceFile}`]),
-      '', '# engine side', cmd(tRun.command),
+      ...(cRun ? ['', `# C side${cRuns.length > 1 ? ` (run ${cRuns.length} times)` : ''}`, `${cmd(cRun.command, cRun.env)}`] : ['', `# C side: recorded reference ${refCase!.dir}`, `#   image ${refImageFile}`, `#   trace ${refTraceFile}`]),
+      '', '# engine side', cmd(eng.run.command),
     ];
     ev.write('commands.txt', lines.join('\n') + '\n');
     ev.writeJson('env.json', {
@@ -332,27 +476,40 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       compiler: prepared ? prepared.built.compilerVersion : null, cflags: prepared ? prepared.built.flags : null,
       project_git_commit: git.commit, project_git_dirty: git.dirty,
       c_source_sha256: prepared ? prepared.originalSha256 : null, c_dialect: metrics.run.c.dialect,
-      omp_num_threads: omp, dtype, phi_mode: mode, mode: replay ? 'replay' : 'live', reference_case: refCase?.id ?? null,
+      omp_num_threads: omp, dtype, phi_mode: mode, mode: replay ? 'replay' : 'live', against: againstLine(prepared), reference_case: refCase?.id ?? null,
     });
-    ev.writeJson('config_snapshot.json', { harness: { args: split.nano, traced_pixel: traced, vg1_tolerances: tol, divergence_tolerance: divTol, image_gate: gate, timeout_sec: timeoutMs / 1000 }, engine: engineSummary });
-    if (cRun) { copyLogs(ev, cRun, 'c'); }
-    ev.write('ts.log.txt', readFileSync(tRun.stderrFile, 'utf8').split('\n').filter((l) => !l.startsWith('TRACE')).join('\n'));
+    ev.writeJson('config_snapshot.json', { harness: { args: split.nano, traced_pixel: tracedPixel, vg1_tolerances: tol, divergence_tolerance: divTol, image_gate: gate, timeout_sec: timeoutMs / 1000, repeat_c: repeat }, engine: eng.summary });
+    ev.write('ts.log.txt', readFileSync(eng.run.stderrFile, 'utf8').split('\n').filter((l) => !l.startsWith('TRACE')).join('\n'));
     writeSummary(ev, metrics);
-    ev.seal();
+    ev.seal({ exit_code: pass ? 0 : 1, verdict: pass ? 'pass' : 'gate failed' });
     return { dir: ev.path, metrics, exitCode: pass ? 0 : 1 };
+  } catch (e) {
+    recordFailure(ev, e, step, side, kept);
+    throw e;
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch(scratch);
   }
 }
 
-export function sideFailure(run: RunRecord): SideFailedError {
-  return new SideFailedError(run, [tail(run.stderrFile), tail(run.stdoutFile, 5)].filter(Boolean).join('\n'));
+/** Seal a failed run's folder with what failed (or leave it incomplete when even that cannot be written), and point the error at it. */
+export function recordFailure(ev: EvidenceDir, e: unknown, step: string, side: string | null, kept: string[]): void {
+  const err = e as Error & Partial<ContractError>;
+  const exit = exitCodeFor(e);
+  try {
+    if (!ev.isSealed) ev.sealFailed({ step, side: err.side ?? side, exit_code: exit, kind: err.name ?? 'Error', message: err.message ?? String(e), kept });
+  } catch { /* the folder stays 'incomplete'; the error below still names it */ }
+  if (e && typeof e === 'object') Object.assign(e, { evidence: ev.path, step: err.step ?? step, side: err.side ?? side ?? undefined });
 }
 
-export function copyLogs(ev: EvidenceDir, run: RunRecord, name: string): void {
-  for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
-    if (existsSync(f)) ev.write(`${name}.${suffix}.txt`, readFileSync(f));
-  }
+function engineJson(run: RunRecord): any {
+  const text = readFileSync(run.stdoutFile, 'utf8');
+  try { return JSON.parse(text); } catch { throw new SideError(`the engine exited 0 but its --json summary is not JSON (${text.length} bytes)`); }
+}
+
+/** The engine failed: exit 2 is its own input error (the arguments), anything else a side failure. */
+function engineFailure(run: RunRecord, kept: string): Error {
+  if (run.exitCode === 2 && !run.timedOut) return new InputError(readFileSync(run.stderrFile, 'utf8').trim().split('\n').filter((l) => !l.startsWith('TRACE')).join('\n'));
+  return new SideFailedError(run, [tail(run.stderrFile), tail(run.stdoutFile, 5)].filter(Boolean).join('\n'), kept);
 }
 
 export function resolveCaseDir(idOrPath: string): string {
@@ -362,3 +519,4 @@ export function resolveCaseDir(idOrPath: string): string {
   return d;
 }
 
+export { describeEnd };

@@ -5,36 +5,36 @@
  */
 import { phiKey, type ParsedTrace, type PhiEntry } from '../trace/parse.js';
 
-export class PhiGridError extends Error {
-  override name = 'PhiGridError';
-}
-
 export interface PhiPair { key: string; block: number; source: number; mos_tic: number; phi_tic: number; c: PhiEntry; ts: PhiEntry }
+
+export interface Pairing {
+  pairs: PhiPair[];
+  /** C entries the engine did not trace (first few keys), and how many */
+  missing: string[]; missing_count: number;
+  /** paired entries whose φ angles differ (first few), and how many */
+  angle_mismatches: string[]; angle_mismatch_count: number;
+}
 
 /**
  * Pair per-φ entries by (block, source, mos_tic, phi_tic). Every C entry needs an engine
- * entry with the same key and the same φ angle; the engine may trace more (the golden
- * fork prints only source 0, mosaic domain 0). Differing φ grids are an error.
+ * entry with the same key and the same φ angle; the engine may trace more (the golden fork
+ * prints only source 0, mosaic domain 0). What does not pair is reported, for the
+ * evaluation-grid gate, never dropped silently.
  */
-export function pairPhi(c: ParsedTrace, ts: ParsedTrace): PhiPair[] {
+export function pairPhi(c: ParsedTrace, ts: ParsedTrace): Pairing {
   const byKey = new Map(ts.phi.map((e) => [phiKey(e), e]));
-  const pairs: PhiPair[] = [];
-  const missing: string[] = [];
+  const out: Pairing = { pairs: [], missing: [], missing_count: 0, angle_mismatches: [], angle_mismatch_count: 0 };
   for (const e of c.phi) {
     const t = byKey.get(phiKey(e));
-    if (!t) { missing.push(phiKey(e)); continue; }
+    if (!t) { if (out.missing.length < 3) out.missing.push(phiKey(e)); out.missing_count++; continue; }
     const cd = e.values.phi_deg?.[0], td = t.values.phi_deg?.[0];
-    if (cd !== undefined && td !== undefined && Math.abs(cd - td) > 1e-6 * Math.max(1, Math.abs(cd))) { // float32 engines round φ
-      throw new PhiGridError(`φ grids differ: at phi_tic ${e.phi_tic} the C has φ=${cd}° and the engine φ=${td}°`);
+    if (cd === undefined || td === undefined || !(Math.abs(cd - td) <= 1e-6 * Math.max(1, Math.abs(cd)))) { // float32 engines round φ
+      if (out.angle_mismatches.length < 3) out.angle_mismatches.push(`phi_tic ${e.phi_tic}: C φ=${cd}°, engine φ=${td}°`);
+      out.angle_mismatch_count++;
     }
-    pairs.push({ key: phiKey(e), block: e.block, source: e.source, mos_tic: e.mos_tic, phi_tic: e.phi_tic, c: e, ts: t });
+    out.pairs.push({ key: phiKey(e), block: e.block, source: e.source, mos_tic: e.mos_tic, phi_tic: e.phi_tic, c: e, ts: t });
   }
-  if (missing.length) {
-    const cSteps = new Set(c.phi.map((e) => e.phi_tic)).size, tSteps = new Set(ts.phi.map((e) => e.phi_tic)).size;
-    throw new PhiGridError(`φ grids differ: ${missing.length} C per-φ entries have no engine entry (first ${missing[0]}; ` +
-      `key = block/source/mos_tic/phi_tic); the C traced ${cSteps} φ steps, the engine ${tSteps}`);
-  }
-  return pairs;
+  return out;
 }
 
 /** |a−b| against the size of the quantity: a vector's components are judged against its norm. */
@@ -59,14 +59,15 @@ function deltaOf(name: string, items: Array<{ loc: Location; c: number[]; ts: nu
     components = c.length;
     const scale = Math.max(norm(c), norm(ts));
     for (let i = 0; i < c.length; i++) {
-      if (Number.isNaN(c[i]) && Number.isNaN(ts[i])) { compared++; continue; }
-      const d = Math.abs(c[i] - ts[i]);
-      const abs = Number.isNaN(d) ? Infinity : d;
-      const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
+      // a non-finite value on either side is a non-finite difference (NaN), and it dominates
+      const finite = Number.isFinite(c[i]) && Number.isFinite(ts[i]);
+      const abs = finite ? Math.abs(c[i] - ts[i]) : c[i] === ts[i] ? 0 : NaN;
+      const rel = abs === 0 ? 0 : scale === 0 || !finite ? (finite ? Infinity : NaN) : abs / scale;
       compared++;
-      if (abs > maxAbs) { maxAbs = abs; at = { ...loc, component: i, c: c[i], ts: ts[i] }; }
-      if (rel > maxRel) maxRel = rel;
-      if (loc.phi_tic !== undefined) perStep.set(loc.phi_tic, Math.max(perStep.get(loc.phi_tic) ?? 0, abs));
+      if (!finite && !Number.isNaN(maxAbs) && c[i] !== ts[i]) { maxAbs = NaN; maxRel = NaN; at = { ...loc, component: i, c: c[i], ts: ts[i] }; }
+      if (!Number.isNaN(maxAbs) && abs > maxAbs) { maxAbs = abs; at = { ...loc, component: i, c: c[i], ts: ts[i] }; }
+      if (!Number.isNaN(maxRel) && rel > maxRel) maxRel = rel;
+      if (loc.phi_tic !== undefined) { const prev = perStep.get(loc.phi_tic) ?? 0; perStep.set(loc.phi_tic, Number.isNaN(prev) || Number.isNaN(abs) ? NaN : Math.max(prev, abs)); }
     }
   }
   if (!at) return null;
@@ -96,41 +97,49 @@ export function traceDeltas(c: ParsedTrace, ts: ParsedTrace, pairs: PhiPair[]): 
 export interface Vg1Tolerance { k_frac: number; rot_b_y: number }
 export const DEFAULT_VG1: Record<'spec' | 'c-parity', Vg1Tolerance> = { spec: { k_frac: 1e-6, rot_b_y: 1e-6 }, 'c-parity': { k_frac: 1e-6, rot_b_y: 1e-6 } };
 
+export interface NonFinite { count: number; first: (Location & { c: number; ts: number }) | null }
+export interface Vg1Quantity { max_abs: number; worst: Location | null; steps: number; pass: boolean; non_finite: NonFinite }
 export interface Vg1Result {
   mode: 'spec' | 'c-parity'; tolerances: Vg1Tolerance; pass: boolean;
-  k_frac: { max_abs: number; worst: Location | null; steps: number; pass: boolean };
-  rot_b_y: { max_abs: number; worst: Location | null; steps: number; pass: boolean; source: 'per-phi' | 'phi0-block' | 'none' };
+  k_frac: Vg1Quantity;
+  rot_b_y: Vg1Quantity & { source: 'per-phi' | 'phi0-block' | 'none' };
 }
 
-/** VG-1: |Δk_frac| and |Δrot_b_y| (Å) within tolerance at every φ step. */
+/** Largest |Δ| over finite pairs; a NaN or infinity on either side makes max_abs NaN and fails the gate. */
+function gateOf(items: Array<{ loc: Location; c: number; ts: number }>, tol: number): Vg1Quantity {
+  let max = 0, worst: Location | null = null;
+  const nf: NonFinite = { count: 0, first: null };
+  for (const { loc, c, ts } of items) {
+    if (!Number.isFinite(c) || !Number.isFinite(ts)) { if (!nf.first) nf.first = { ...loc, c, ts }; nf.count++; continue; }
+    const d = Math.abs(c - ts);
+    if (worst === null || d > max) { max = Math.max(max, d); worst = loc; }
+  }
+  const steps = items.length;
+  return { max_abs: nf.count ? NaN : max, worst: nf.count ? nf.first : worst, steps, pass: steps > 0 && nf.count === 0 && max <= tol, non_finite: nf };
+}
+
+/** VG-1: |Δk_frac| and |Δrot_b_y| (Å) within tolerance at every φ step, every value finite on both sides. */
 export function vg1(c: ParsedTrace, ts: ParsedTrace, pairs: PhiPair[], mode: 'spec' | 'c-parity', tol: Vg1Tolerance): Vg1Result {
-  let kMax = 0, kWorst: Location | null = null, kSteps = 0;
-  let bMax = 0, bWorst: Location | null = null, bSteps = 0;
+  const k: Array<{ loc: Location; c: number; ts: number }> = [], b: typeof k = [];
   for (const p of pairs) {
     const loc = { block: p.block, source: p.source, mos_tic: p.mos_tic, phi_tic: p.phi_tic };
     const ck = p.c.values.k_frac?.[0], tk = p.ts.values.k_frac?.[0];
-    if (ck !== undefined && tk !== undefined) { kSteps++; const d = Math.abs(ck - tk); if (!(d <= kMax)) { kMax = d; kWorst = loc; } }
+    if (ck !== undefined && tk !== undefined) k.push({ loc, c: ck, ts: tk });
     const cb = p.c.values.rot_b?.[1], tb = p.ts.values.rot_b?.[1];
-    if (cb !== undefined && tb !== undefined) { bSteps++; const d = Math.abs(cb - tb); if (!(d <= bMax)) { bMax = d; bWorst = loc; } }
+    if (cb !== undefined && tb !== undefined) b.push({ loc, c: cb, ts: tb });
   }
-  let source: Vg1Result['rot_b_y']['source'] = bSteps ? 'per-phi' : 'none';
-  if (!bSteps) {
+  let source: Vg1Result['rot_b_y']['source'] = b.length ? 'per-phi' : 'none';
+  if (!b.length) {
     // the golden fork prints the rotated b only at phi_tic 0 of each block
-    for (const b of c.blocks) {
-      const cb = b.values.rot_b_angstroms?.[1], tb = ts.blocks[b.block]?.values.rot_b_angstroms?.[1];
+    for (const blk of c.blocks) {
+      const cb = blk.values.rot_b_angstroms?.[1], tb = ts.blocks[blk.block]?.values.rot_b_angstroms?.[1];
       if (cb === undefined || tb === undefined) continue;
-      bSteps++; source = 'phi0-block';
-      const d = Math.abs(cb - tb);
-      if (!(d <= bMax)) { bMax = d; bWorst = { block: b.block, phi_tic: 0, source: 0, mos_tic: 0 }; }
+      source = 'phi0-block';
+      b.push({ loc: { block: blk.block, phi_tic: 0, source: 0, mos_tic: 0 }, c: cb, ts: tb });
     }
   }
-  const kPass = kSteps > 0 && kMax <= tol.k_frac;
-  const bPass = bSteps > 0 && bMax <= tol.rot_b_y;
-  return {
-    mode, tolerances: tol, pass: kPass && bPass,
-    k_frac: { max_abs: kMax, worst: kWorst, steps: kSteps, pass: kPass },
-    rot_b_y: { max_abs: bMax, worst: bWorst, steps: bSteps, pass: bPass, source },
-  };
+  const kq = gateOf(k, tol.k_frac), bq = gateOf(b, tol.rot_b_y);
+  return { mode, tolerances: tol, pass: kq.pass && bq.pass, k_frac: kq, rot_b_y: { ...bq, source } };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -207,7 +216,8 @@ function divergenceSentence(d: FirstDivergence, tol: DivergenceTolerance): strin
   const comp = d.component < 3 && ['rot', 'vec', 'vector', 'pos', 'hkl_frac', 'angstroms', 'meters', 'A_inv', 'star'].some((s) => d.quantity.includes(s)) ? `[${COMPONENT[d.component]}]` : d.component ? `[${d.component}]` : '';
   const where = d.location.block < 0 ? 'after all loops' :
     d.location.phi_tic !== undefined ? `at φ step ${d.location.phi_tic}` + (d.location.source !== undefined ? ` (sub-pixel block ${d.location.block}, source ${d.location.source}, mosaic domain ${d.location.mos_tic})` : ` (sub-pixel block ${d.location.block})`) : `in sub-pixel block ${d.location.block}`;
-  return `First divergence: ${d.stage}, ${d.quantity}${comp} ${where}: C ${d.c} vs engine ${d.ts} (|Δ| ${d.abs.toExponential(3)}, ${d.rel.toExponential(2)} relative; tolerance ${tol.rel} relative).`;
+  const size = Number.isFinite(d.c) && Number.isFinite(d.ts) ? `|Δ| ${d.abs.toExponential(3)}, ${d.rel.toExponential(2)} relative` : 'not finite';
+  return `First divergence: ${d.stage}, ${d.quantity}${comp} ${where}: C ${d.c} vs engine ${d.ts} (${size}; tolerance ${tol.rel} relative).`;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ export interface ImageDiff {
   correlation: number;
   rmse: number;
   sumA: number; sumB: number; sumRatio: number;
+  /** NaN or infinite pixels in `a` and in `b`, and the first such pixel (-1: none) */
+  nonFiniteA: number; nonFiniteB: number; firstNonFiniteAt: number;
 }
 
 const f32 = new Float32Array(1);
@@ -34,14 +36,20 @@ export function ulpDistance(a: number, b: number): number {
 
 /** Compare image `a` (under test) with reference `b`. */
 export function diffImages(a: Float32Array, b: Float32Array, opts: { ulpTol?: number; relTol?: number; mask?: (i: number) => boolean } = {}): ImageDiff {
-  if (a.length !== b.length) throw new Error(`images differ in size: ${a.length} vs ${b.length} pixels`);
+  if (a.length !== b.length) throw new RangeError(`images differ in size: ${a.length} vs ${b.length} pixels`);
   const ulpTol = opts.ulpTol ?? 2, relTol = opts.relTol ?? 1e-6;
   let identical = 0, maxUlp = 0, maxAbs = 0, maxAbsAt = -1, maxRel = 0, maxRelAt = -1, outside = 0, n = 0;
+  let nonFiniteA = 0, nonFiniteB = 0, firstNonFiniteAt = -1;
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, sdd = 0;
   for (let i = 0; i < a.length; i++) {
     if (opts.mask && !opts.mask(i)) continue;
     n++;
     const x = a[i], y = b[i];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      if (!Number.isFinite(x)) nonFiniteA++;
+      if (!Number.isFinite(y)) nonFiniteB++;
+      if (firstNonFiniteAt < 0) firstNonFiniteAt = i;
+    }
     if (Object.is(x, y) || x === y) identical++;
     const d = Math.abs(x - y);
     const u = ulpDistance(x, y);
@@ -57,5 +65,6 @@ export function diffImages(a: Float32Array, b: Float32Array, opts: { ulpTol?: nu
   return {
     pixels: n, identical, identicalFraction: n ? identical / n : 1, maxUlp, maxAbs, maxAbsAt, maxRel, maxRelAt, outside,
     correlation, rmse: Math.sqrt(sdd / Math.max(n, 1)), sumA: sa, sumB: sb, sumRatio: sb === 0 ? (sa === 0 ? 1 : Infinity) : sa / sb,
+    nonFiniteA, nonFiniteB, firstNonFiniteAt,
   };
 }

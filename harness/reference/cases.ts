@@ -2,7 +2,9 @@
  * Recorded references under traces/reference/<case>/: real nanoBragg.c outputs with their
  * provenance, so the engine can be checked on a machine without the C source.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { InputError } from '../contract.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +66,23 @@ export function imageKey(key: string): { mode: 'spec' | 'c-parity'; threads: num
   const [mode, t] = key.split('@');
   if (mode !== 'spec' && mode !== 'c-parity') throw new Error(`unknown image key '${key}'`);
   return { mode, threads: t ? Number(t) : 1 };
+}
+
+/**
+ * A recorded reference is used only when the files a run reads match the sha256 values its
+ * provenance.json records (case.json always): a file that is missing, changed or not covered
+ * is a corrupt reference (InputError, exit 2), never a silent pass.
+ */
+export function verifyReference(c: ReferenceCase, files: string[]): void {
+  let recorded: Record<string, string>;
+  try { recorded = JSON.parse(readFileSync(join(c.dir, 'provenance.json'), 'utf8')).sha256 ?? {}; }
+  catch (e) { throw new InputError(`corrupt reference ${c.dir}: provenance.json unreadable (${(e as Error).message})`); }
+  for (const f of new Set(['case.json', ...files])) {
+    const want = recorded[f];
+    if (!want) throw new InputError(`corrupt reference ${c.dir}: ${f} is not covered by provenance.json's sha256 list`);
+    let got: string;
+    try { got = createHash('sha256').update(readFileSync(join(c.dir, f))).digest('hex'); }
+    catch { throw new InputError(`corrupt reference ${c.dir}: ${f} is missing`); }
+    if (got !== want) throw new InputError(`corrupt reference ${c.dir}: ${f} has sha256 ${got.slice(0, 16)}…, provenance.json records ${want.slice(0, 16)}…`);
+  }
 }

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { projectRoot } from '../c/build.js';
+import { InputError, toJson } from '../contract.js';
 
-export class SchemaError extends Error {
+/** What the harness writes or reads does not fit its schema (exit 2: never a pass). */
+export class SchemaError extends InputError {
   override name = 'SchemaError';
   constructor(readonly schema: string, readonly errors: ErrorObject[]) {
     super(`${schema}: ${errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
@@ -28,6 +30,6 @@ export function schemaPath(name: SchemaName): string {
 export function validate(name: SchemaName, data: unknown): void {
   let fn = cache.get(name);
   if (!fn) { fn = ajv.compile(JSON.parse(readFileSync(schemaPath(name), 'utf8'))); cache.set(name, fn); }
-  const roundTripped = JSON.parse(JSON.stringify(data));
+  const roundTripped = JSON.parse(toJson(data));
   if (!fn(roundTripped)) throw new SchemaError(SCHEMAS[name], fn.errors ?? []);
 }

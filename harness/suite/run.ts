@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { findCSource, projectRoot } from '../c/build.js';
-import { prepareC, runCompare, type PreparedC } from '../compare/run.js';
+import { againstLine, prepareC, recordFailure, runCompare, type PreparedC } from '../compare/run.js';
+import { causeIn } from '../compare/causes.js';
+import { exitCodeFor, InputError, NotReproducibleError } from '../contract.js';
 import { EvidenceDir } from '../evidence/dir.js';
 import { gitCommit, toolVersion } from '../env.js';
 import { loadCase, referenceRoot } from '../reference/cases.js';
@@ -26,10 +28,10 @@ export interface SuiteOptions {
   reportsRoot?: string; ledger?: string; driftFactor?: number;
   only?: string[];
   onTest?: (done: number, total: number, test: string, outcome: string) => void;
-  onStart?: (total: number, mode: 'live' | 'replay') => void;
+  onStart?: (total: number, mode: 'live' | 'replay', against: string) => void;
 }
 
-type Outcome = 'ok' | 'known-diff' | 'regressed' | 'unexpected-pass' | 'error' | 'skipped';
+type Outcome = 'ok' | 'known-diff' | 'regressed' | 'unexpected-pass' | 'error' | 'c-unreproducible' | 'skipped';
 
 async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -42,16 +44,17 @@ const testName = (c: SuiteCase, mode: PhiMode) => `${c.id}[${mode}]`;
 const testDir = (c: SuiteCase, mode: PhiMode) => `${c.id}__${mode}`;
 
 /**
- * A known difference whose reason names C-PARITY-001 depends on the C build: it is expected
- * in spec mode when the C's trace shows the carry-over, and in c-parity mode when it does not
- * (a fixed C). The harness detects which from the C's own trace, so one suite serves both.
+ * A known difference names a cause (harness/compare/causes.ts) whose presence depends on the C
+ * build: the difference is expected in the modes where the engine does not emulate what this C
+ * does (for C-PARITY-001: spec mode against a C with the carry-over, c-parity mode against a
+ * fixed C). The presence comes from the C's own trace, so one suite serves every build.
  */
-export function effectiveExpectation(c: SuiteCase, mode: PhiMode, carryover: boolean | null): { verdict: 'pass' | 'known-diff'; reason: string } {
+export function effectiveExpectation(c: SuiteCase, mode: PhiMode, present: boolean | null): { verdict: 'pass' | 'known-diff'; reason: string } {
   const declared = c.expect[mode];
-  const aboutCarryover = Object.values(c.expect).some((e) => e.reason.includes('C-PARITY-001'));
-  if (!aboutCarryover || carryover === null) return declared;
-  if (mode === 'spec') return carryover ? { verdict: 'known-diff', reason: c.expect.spec?.reason || 'C-PARITY-001' } : { verdict: 'pass', reason: '' };
-  return carryover ? { verdict: 'pass', reason: '' } : { verdict: 'known-diff', reason: 'C-PARITY-001 is absent from this C build; c-parity emulates it' };
+  const cause = Object.values(c.expect).map((e) => causeIn(e.reason)).find((x) => x) ?? null;
+  if (!cause || present === null) return declared;
+  if (cause.counterfactual(mode, present) === null) return { verdict: 'pass', reason: '' };
+  return { verdict: 'known-diff', reason: declared.verdict === 'known-diff' ? declared.reason : `${cause.id} ${present ? 'is in' : 'is absent from'} this C build; ${mode} mode ${present ? 'does not emulate it' : 'emulates it'}` };
 }
 
 function sameArgs(a: string[], b: string[]): boolean { return a.length === b.length && a.every((x, i) => x === b[i]); }
@@ -60,114 +63,134 @@ export async function runSuite(o: SuiteOptions) {
   const t0 = performance.now();
   const suite: Suite = loadSuite(o.suite);
   const cases = o.only?.length ? suite.cases.filter((c) => o.only!.includes(c.id)) : suite.cases;
-  if (o.only?.length && cases.length !== o.only.length) throw new Error(`no case named ${o.only.filter((id) => !suite.cases.some((c) => c.id === id)).join(', ')} in ${suite.file}`);
+  if (o.only?.length && cases.length !== o.only.length) throw new InputError(`no case named ${o.only.filter((id) => !suite.cases.some((c) => c.id === id)).join(', ')} in ${suite.file}`);
   const source = o.mode === 'replay' ? null : findCSource(o.cSource);
-  if (o.mode === 'live' && !source) throw new Error('live mode needs a nanoBragg.c (--c-source, $NANOBRAGG_C or golden_suite_generator/nanoBragg.c)');
+  if (o.mode === 'live' && !source) throw new InputError('live mode needs a nanoBragg.c (--c-source, $NANOBRAGG_C or golden_suite_generator/nanoBragg.c)');
   const mode: 'live' | 'replay' = source ? 'live' : 'replay';
-  const prepared: PreparedC | null = source ? await prepareC({ cSource: source, cc: o.cc, cflags: o.cflags }) : null;
+  const prepared: PreparedC | null = source ? await prepareC({ cSource: source.path, cc: o.cc, cflags: o.cflags }) : null;
   const reportsRoot = o.reportsRoot ?? join(projectRoot(), 'reports');
   const ev = EvidenceDir.create(reportsRoot, suite.name);
-  const runId = `${suite.name}/${ev.stamp}`;
-  const tests = cases.flatMap((c) => c.modes.map((m) => ({ c, mode: m })));
-  o.onStart?.(tests.length, mode);
-  const refIds = new Set(existsSync(referenceRoot()) ? (await import('node:fs')).readdirSync(referenceRoot()) : []);
-  let done = 0;
-  const results: any[] = new Array(tests.length);
-  await pool(tests, o.concurrency ?? cpus().length, async ({ c, mode: phiMode }, i) => {
-    const name = testName(c, phiMode);
-    const base = { case: c.id, mode: phiMode, test: name, tags: c.tags, expected: c.expect[phiMode] as { verdict: 'pass' | 'known-diff'; reason: string }, declared: c.expect[phiMode], args: c.args, line: c.line };
-    const t1 = performance.now();
-    const finish = (r: object) => { results[i] = { ...base, ...r, wall_ms: performance.now() - t1 }; done++; o.onTest?.(done, tests.length, name, results[i].outcome); };
-    let replayCase: string | undefined;
-    if (mode === 'replay') {
-      const ref = c.ref ?? (refIds.has(c.id) ? c.id : null);
-      if (!ref || !refIds.has(ref)) return finish({ verdict: 'skipped', outcome: 'skipped', message: 'no recorded reference for this case (replay mode: no nanoBragg.c present)', evidence: null, metrics: null });
-      const rc = loadCase(join(referenceRoot(), ref));
-      const refArgs = rc.args.map((a) => (rc.inputs.includes(a) ? resolve(rc.dir, a) : a));
-      if (!sameArgs(refArgs, c.args)) {
-        return finish({ verdict: 'skipped', outcome: 'skipped', message: `the suite's arguments differ from the recorded reference '${ref}'`, evidence: null, metrics: null });
+  let phase = 'tests';
+  try {
+    const runId = `${suite.name}/${ev.stamp}`;
+    const tests = cases.flatMap((c) => c.modes.map((m) => ({ c, mode: m })));
+    o.onStart?.(tests.length, mode, againstLine(prepared));
+    const refIds = new Set(existsSync(referenceRoot()) ? (await import('node:fs')).readdirSync(referenceRoot()) : []);
+    let done = 0;
+    const results: any[] = new Array(tests.length);
+    await pool(tests, o.concurrency ?? cpus().length, async ({ c, mode: phiMode }, i) => {
+      const name = testName(c, phiMode);
+      const base = { case: c.id, mode: phiMode, test: name, tags: c.tags, expected: c.expect[phiMode] as { verdict: 'pass' | 'known-diff'; reason: string }, declared: c.expect[phiMode], args: c.args, line: c.line };
+      const t1 = performance.now();
+      const finish = (r: object) => { results[i] = { ...base, ...r, wall_ms: performance.now() - t1 }; done++; o.onTest?.(done, tests.length, name, results[i].outcome); };
+      let replayCase: string | undefined;
+      if (mode === 'replay') {
+        const ref = c.ref ?? (refIds.has(c.id) ? c.id : null);
+        if (!ref || !refIds.has(ref)) return finish({ verdict: 'skipped', outcome: 'skipped', message: 'no recorded reference for this case (replay mode: no nanoBragg.c present)', evidence: null, metrics: null });
+        const rc = loadCase(join(referenceRoot(), ref));
+        const refArgs = rc.args.map((a) => (rc.inputs.includes(a) ? resolve(rc.dir, a) : a));
+        if (!sameArgs(refArgs, c.args)) {
+          return finish({ verdict: 'skipped', outcome: 'skipped', message: `the suite's arguments differ from the recorded reference '${ref}'`, evidence: null, metrics: null });
+        }
+        replayCase = ref;
       }
-      replayCase = ref;
-    }
-    const engineArgs = ['--phi-carryover-mode', phiMode, '--dtype', c.dtype, ...(c.pixels[0] ? ['-trace_pixel', String(c.pixels[0][0]), String(c.pixels[0][1])] : [])];
-    const evidencePath = join(ev.path, 'cases', testDir(c, phiMode));
-    try {
-      const r = await runCompare({
-        args: replayCase ? engineArgs : [...c.args, ...engineArgs], replayCase, prepared: prepared ?? undefined, ompThreads: c.ompThreads, timeoutSec: o.timeoutSec,
-        evidencePath, vg1: { [phiMode]: { k_frac: c.thresholds.vg1K, rot_b_y: c.thresholds.vg1RotB } },
-        imageGate: { minIdentical: c.thresholds.minIdentical, ulpTol: c.thresholds.ulpTol, relTol: c.thresholds.relTol, minCorrelation: c.thresholds.minCorrelation, sumRatioMin: c.thresholds.sumRatioMin, sumRatioMax: c.thresholds.sumRatioMax, maxAbs: c.thresholds.maxAbs },
-        invocation: ['nbparity', 'suite', relative(process.cwd(), suite.file), '--case', c.id],
-      });
-      const m = r.metrics;
-      const verdict = m.verdict.pass ? 'pass' : 'fail';
-      const expected = effectiveExpectation(c, phiMode, m.carryover.detected);
-      base.expected = expected;
-      const outcome: Outcome = expected.verdict === 'pass' ? (verdict === 'pass' ? 'ok' : 'regressed') : (verdict === 'fail' ? 'known-diff' : 'unexpected-pass');
-      const failed = m.verdict.gates.filter((g: { pass: boolean }) => !g.pass).map((g: { name: string }) => g.name);
-      finish({
-        verdict, outcome, evidence: relative(ev.path, r.dir),
-        message: outcome === 'regressed' ? `expected pass; failed ${failed.join(', ')}. ${m.first_divergence.sentence}` :
-          outcome === 'unexpected-pass' ? `expected a known difference (${expected.reason}) but every gate passed` :
-          outcome === 'known-diff' ? `known difference (${expected.reason}): failed ${failed.join(', ')}` : '',
-        metrics: {
-          correlation: m.image.full.correlation, identical_fraction: m.image.full.identical_fraction, sum_ratio: m.image.full.sum_ratio,
-          max_dk: m.vg1.k_frac.max_abs, max_rot_b_y: m.vg1.rot_b_y.max_abs, first_divergence: m.first_divergence.sentence, carryover: m.carryover.sentence,
-          gates: m.verdict.gates, intensity_scale: m.image.previews.intensity_scale, difference_scale: m.image.previews.difference_scale,
-          dtype: m.run.engine.dtype, omp_threads: m.run.engine.c_threads,
-        },
-      });
-    } catch (e) {
-      finish({ verdict: 'error', outcome: 'error', message: (e as Error).message.split('\n').slice(0, 6).join('\n'), evidence: existsSync(evidencePath) ? relative(ev.path, evidencePath) : null, metrics: null });
-    }
-  });
+      const engineArgs = ['--phi-carryover-mode', phiMode, '--dtype', c.dtype, ...(c.pixels[0] ? ['-trace_pixel', String(c.pixels[0][0]), String(c.pixels[0][1])] : [])];
+      const evidencePath = join(ev.path, 'cases', testDir(c, phiMode));
+      const cause = Object.values(c.expect).map((e) => causeIn(e.reason)).find((x) => x) ?? null;
+      try {
+        const r = await runCompare({
+          args: replayCase ? engineArgs : [...c.args, ...engineArgs], replayCase, prepared: prepared ?? undefined, ompThreads: c.ompThreads, timeoutSec: o.timeoutSec,
+          evidencePath, vg1: { [phiMode]: { k_frac: c.thresholds.vg1K, rot_b_y: c.thresholds.vg1RotB } },
+          imageGate: { minIdentical: c.thresholds.minIdentical, ulpTol: c.thresholds.ulpTol, relTol: c.thresholds.relTol, minCorrelation: c.thresholds.minCorrelation, sumRatioMin: c.thresholds.sumRatioMin, sumRatioMax: c.thresholds.sumRatioMax, maxAbs: c.thresholds.maxAbs },
+          invocation: ['nbparity', 'suite', relative(process.cwd(), suite.file), '--case', c.id],
+          repeatC: mode === 'live' ? 'auto' : 1, expectCause: cause?.id,
+        });
+        const m = r.metrics;
+        const verdict = m.verdict.pass ? 'pass' : 'fail';
+        const expl = m.explanation as { present_in_c: boolean | null; explained: boolean; sentence: string } | null;
+        const expected = effectiveExpectation(c, phiMode, expl ? expl.present_in_c : m.carryover.detected);
+        base.expected = expected;
+        // a known difference holds only while its cause explains it
+        const outcome: Outcome = expected.verdict === 'pass' ? (verdict === 'pass' ? 'ok' : 'regressed')
+          : verdict === 'pass' ? 'unexpected-pass' : expl?.explained ? 'known-diff' : 'regressed';
+        const failed = m.verdict.gates.filter((g: { pass: boolean }) => !g.pass).map((g: { name: string }) => g.name);
+        finish({
+          verdict, outcome, evidence: relative(ev.path, r.dir),
+          message: outcome === 'regressed' ? (expected.verdict === 'known-diff' ? `expected a known difference (${expected.reason}); ${expl?.sentence ?? 'no explanation was computed'}` : `expected pass; failed ${failed.join(', ')}. ${m.first_divergence.sentence}`) :
+            outcome === 'unexpected-pass' ? `expected a known difference (${expected.reason}) but every gate passed` :
+            outcome === 'known-diff' ? `known difference (${expected.reason}): failed ${failed.join(', ')}. ${expl!.sentence}` : '',
+          metrics: {
+            correlation: m.image.full?.correlation ?? null, identical_fraction: m.image.full?.identical_fraction ?? null, sum_ratio: m.image.full?.sum_ratio ?? null,
+            max_dk: m.vg1.k_frac.max_abs, max_rot_b_y: m.vg1.rot_b_y.max_abs, first_divergence: m.first_divergence.sentence, carryover: m.carryover.sentence,
+            explanation: expl?.sentence ?? null,
+            gates: m.verdict.gates, intensity_scale: m.image.previews?.intensity_scale ?? '', difference_scale: m.image.previews?.difference_scale ?? '',
+            dtype: m.run.engine.dtype, omp_threads: m.run.engine.c_threads,
+          },
+        });
+      } catch (e) {
+        const unreproducible = e instanceof NotReproducibleError;
+        finish({
+          verdict: 'error', outcome: unreproducible ? 'c-unreproducible' : 'error', exit_code: exitCodeFor(e),
+          message: (e as Error).message.split('\n').slice(0, 6).join('\n'), evidence: existsSync(evidencePath) ? relative(ev.path, evidencePath) : null, metrics: null,
+        });
+      }
+    });
 
-  // counts, ledger, drift
-  const counts = { total: results.length, ok: 0, known_diff: 0, regressed: 0, unexpected_pass: 0, error: 0, skipped: 0 };
-  for (const r of results) counts[(r.outcome as string).replace('-', '_') as keyof typeof counts]++;
-  const exitCode: 0 | 1 = counts.regressed + counts.unexpected_pass + counts.error === 0 ? 0 : 1;
-  const git = gitCommit();
-  const created = new Date().toISOString();
-  const ledgerPath = o.ledger ?? join(reportsRoot, 'ledger.csv');
-  // a run of some cases only is its own series in the ledger, so it never becomes a full run's baseline
-  const ledgerSuite = o.only?.length ? `${suite.name}+subset` : suite.name;
-  const rows: LedgerRow[] = results.map((r) => ({
-    run_id: runId, created, suite: ledgerSuite, case: r.case, mode: r.mode, test: r.test, commit: git.commit + (git.dirty ? '+dirty' : ''),
-    c_sha256: prepared?.originalSha256 ?? 'replay', dtype: r.metrics?.dtype ?? '', omp_threads: String(r.metrics?.omp_threads ?? ''),
-    correlation: r.metrics ? String(r.metrics.correlation) : '', sum_ratio: r.metrics ? String(r.metrics.sum_ratio) : '', max_dk: r.metrics ? String(r.metrics.max_dk) : '',
-    verdict: r.verdict, outcome: r.outcome, wall_ms: r.wall_ms.toFixed(0),
-  }));
-  const factor = o.driftFactor ?? 10;
-  const d = drift(readLedger(ledgerPath), ledgerSuite, rows, factor);
-  appendLedger(ledgerPath, rows);
+    // counts, ledger, drift
+    phase = 'report';
+    const counts = { total: results.length, ok: 0, known_diff: 0, regressed: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
+    for (const r of results) counts[(r.outcome as string).replace(/-/g, '_') as keyof typeof counts]++;
+    // the contract over all tests: an input error (2) before a side failure (3) before a gate (1)
+    const codes = results.map((r) => r.outcome === 'error' || r.outcome === 'c-unreproducible' ? r.exit_code as number : r.outcome === 'regressed' || r.outcome === 'unexpected-pass' ? 1 : 0);
+    const exitCode: 0 | 1 | 2 | 3 = codes.includes(2) ? 2 : codes.includes(3) ? 3 : codes.includes(1) ? 1 : 0;
+    const git = gitCommit();
+    const created = new Date().toISOString();
+    const ledgerPath = o.ledger ?? join(reportsRoot, 'ledger.csv');
+    // a run of some cases only is its own series in the ledger, so it never becomes a full run's baseline
+    const ledgerSuite = o.only?.length ? `${suite.name}+subset` : suite.name;
+    const rows: LedgerRow[] = results.map((r) => ({
+      run_id: runId, created, suite: ledgerSuite, case: r.case, mode: r.mode, test: r.test, commit: git.commit + (git.dirty ? '+dirty' : ''),
+      c_sha256: prepared?.originalSha256 ?? 'replay', dtype: r.metrics?.dtype ?? '', omp_threads: String(r.metrics?.omp_threads ?? ''),
+      correlation: r.metrics ? String(r.metrics.correlation) : '', sum_ratio: r.metrics ? String(r.metrics.sum_ratio) : '', max_dk: r.metrics ? String(r.metrics.max_dk) : '',
+      verdict: r.verdict, outcome: r.outcome, wall_ms: r.wall_ms.toFixed(0),
+    }));
+    const factor = o.driftFactor ?? 10;
+    const d = drift(readLedger(ledgerPath), ledgerSuite, rows, factor);
+    appendLedger(ledgerPath, rows);
 
-  const summary = {
-    schema_version: 'nbparity.suite_summary/1', suite: suite.name, suite_file: suite.file, run_id: runId, created, mode,
-    c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: referenceRoot() },
-    tool: { version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
-    counts, exit_code: exitCode, results, drift: { previous_run: d.previousRun, factor, flags: d.flags, ledger: ledgerPath },
-    wall_ms: performance.now() - t0,
-  };
-  validate('suiteSummary', summary);
-  const written = ev.writeJson('suite_summary.json', summary);
-  validate('suiteSummary', JSON.parse(readFileSync(written, 'utf8')));
-  ev.write('junit.xml', junitXml(suite.name, created, results.map((r) => ({
-    name: r.test, classname: `nbparity.${suite.name}`, timeSec: r.wall_ms / 1000, outcome: r.outcome, message: r.message,
-    details: [r.message, r.metrics?.first_divergence, r.evidence ? `evidence: ${join(ev.path, r.evidence)}` : ''].filter(Boolean).join('\n'),
-    out: r.outcome === 'known-diff' ? r.message : undefined,
-  })), summary.wall_ms / 1000));
-  mkdirSync(join(ev.path, 'pages'), { recursive: true });
-  for (const r of results) ev.write(pageName(r.test), casePageHtml(summary, r));
-  ev.write('index.html', indexHtml(summary));
-  ev.write('summary.md', suiteMarkdown(summary));
-  ev.seal();
-  return { dir: ev.path, summary, exitCode };
+    const summary = {
+      schema_version: 'nbparity.suite_summary/1', suite: suite.name, suite_file: suite.file, run_id: runId, created, mode,
+      against: againstLine(prepared),
+      c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: referenceRoot() },
+      tool: { version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
+      counts, exit_code: exitCode, results, drift: { previous_run: d.previousRun, factor, flags: d.flags, ledger: ledgerPath },
+      wall_ms: performance.now() - t0,
+    };
+    validate('suiteSummary', summary);
+    const written = ev.writeJson('suite_summary.json', summary);
+    validate('suiteSummary', JSON.parse(readFileSync(written, 'utf8')));
+    ev.write('junit.xml', junitXml(suite.name, created, results.map((r) => ({
+      name: r.test, classname: `nbparity.${suite.name}`, timeSec: r.wall_ms / 1000, outcome: r.outcome, message: r.message,
+      details: [r.message, r.metrics?.first_divergence, r.evidence ? `evidence: ${join(ev.path, r.evidence)}` : ''].filter(Boolean).join('\n'),
+      out: r.outcome === 'known-diff' ? r.message : undefined,
+    })), summary.wall_ms / 1000));
+    mkdirSync(join(ev.path, 'pages'), { recursive: true });
+    for (const r of results) ev.write(pageName(r.test), casePageHtml(summary, r));
+    ev.write('index.html', indexHtml(summary));
+    ev.write('summary.md', suiteMarkdown(summary));
+    ev.seal({ exit_code: exitCode, verdict: exitCode === 0 ? 'every test meets its expectation' : `${counts.regressed + counts.unexpected_pass} regressed, ${counts.error} error, ${counts.c_unreproducible} C not reproducible` });
+    return { dir: ev.path, summary, exitCode };
+  } catch (e) {
+    recordFailure(ev, e, phase, null, []);
+    throw e;
+  }
 }
 
 function suiteMarkdown(s: any): string {
   const L = [`# nbparity suite ${s.suite}: ${s.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}`, ''];
-  L.push(`${s.mode === 'live' ? `Live against \`${s.c.source}\` (sha256 ${s.c.source_sha256.slice(0, 16)}…)` : 'Replay against the recorded references (no nanoBragg.c present)'}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
+  L.push(`${s.against}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
   const c = s.counts;
-  L.push(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.skipped} skipped.`, '');
+  L.push(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped.`, '');
   L.push('## Drift', '', s.drift.flags.length ? s.drift.flags.map((f: { test: string; kind: string; detail: string }) => `- **${f.test}**: ${f.kind}: ${f.detail}`).join('\n') : s.drift.previous_run ? `No drift against ${s.drift.previous_run} (factor ${s.drift.factor}).` : 'First run of this suite in the ledger.', '');
   L.push('## Tests', '', '| test | expected | outcome | correlation | max \\|Δk\\| | note |', '|---|---|---|---|---|---|');
   for (const r of s.results) L.push(`| ${r.test} | ${r.expected.verdict}${r.expected.reason ? ` (${r.expected.reason})` : ''} | ${r.outcome} | ${r.metrics?.correlation ?? ''} | ${r.metrics?.max_dk ?? ''} | ${(r.message ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);

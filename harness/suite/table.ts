@@ -9,10 +9,12 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Ajv } from 'ajv';
 import { schemaPath } from '../schemas/validate.js';
+import { causeIn, KNOWN_CAUSES } from '../compare/causes.js';
+import { InputError } from '../contract.js';
 
 export type PhiMode = 'spec' | 'c-parity';
 
-export class SuiteError extends Error {
+export class SuiteError extends InputError {
   override name = 'SuiteError';
   constructor(readonly file: string, readonly line: number | null, problem: string) {
     super(line === null ? `${file}: ${problem}` : `${file}:${line}: ${problem}`);
@@ -72,7 +74,12 @@ function parseExpect(s: string, reason: string, modes: PhiMode[], file: string, 
     const targets = m[1] ? [m[1] as PhiMode] : modes;
     for (const t of targets) out[t] = { verdict: m[2] as 'pass' | 'known-diff', reason: m[2] === 'known-diff' ? reason : '' };
   }
-  for (const m of modes) if (out[m].verdict === 'known-diff' && !out[m].reason) throw new SuiteError(file, line, `expect: known-diff needs a reason (column 'reason')`);
+  for (const m of modes) {
+    if (out[m].verdict !== 'known-diff') continue;
+    if (!out[m].reason) throw new SuiteError(file, line, `expect: known-diff needs a reason (column 'reason')`);
+    // a known difference is cause-specific: the reason names a catalogue entry that must explain it
+    if (!causeIn(out[m].reason)) throw new SuiteError(file, line, `expect: known-diff's reason '${out[m].reason}' names no known cause (known: ${Object.keys(KNOWN_CAUSES).join(', ')})`);
+  }
   return out;
 }
 

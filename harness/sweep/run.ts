@@ -3,17 +3,22 @@
  *   C once (float64, instrumented, all traced pixels) → engine in every dtype × φ mode cell,
  *   in parallel → per-cell deltas, VG-1 and image metrics → dtype pairs → verdicts → report.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../c/build.js';
-import { assertComplete, copyLogs, imageMetrics, prepareC, resolveCaseDir, sideFailure, splitArgs, type PreparedC } from '../compare/run.js';
+import { againstLine, imageMetrics, prepareC, readSizedImage, recordFailure, resolveCaseDir, splitArgs, type PreparedC } from '../compare/run.js';
+import { GateFailedError } from '../contract.js';
+import { makeScratch, removeScratch } from '../run/lifecycle.js';
+import { checkComplete } from '../trace/complete.js';
+import { SideFailedError } from '../run/side.js';
 import { pairPhi, vg1, DEFAULT_VG1, type Vg1Tolerance } from '../compare/traces.js';
 import { EvidenceDir } from '../evidence/dir.js';
 import { differencePng } from '../evidence/png.js';
-import { engineCli, gitCommit, InputError, machine, shellLine, toolVersion } from '../env.js';
+import { engineCli, gitCommit, machine, shellLine, toolVersion } from '../env.js';
+import { InputError } from '../contract.js';
 import { DEFAULT_IMAGE_GATE } from '../replay.js';
-import { absoluteArgs, loadCase, readFloatImage } from '../reference/cases.js';
+import { absoluteArgs, loadCase, verifyReference } from '../reference/cases.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
 import { runSide, type RunRecord } from '../run/side.js';
 import { validate } from '../schemas/validate.js';
@@ -61,7 +66,9 @@ export async function runSweep(o: SweepOptions) {
   const engine = engineCli();
   const traceArgs = pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]);
   const ev = EvidenceDir.create(o.reportsRoot ?? join(projectRoot(), 'reports'), o.initiative ?? 'sweep');
-  const scratch = mkdtempSync(join(tmpdir(), 'nbparity-sweep-'));
+  const scratch = makeScratch('nbparity-sweep-');
+  let phase = 'C', phaseSide: string | null = 'C';
+  const kept: string[] = [];
   const timing: Record<string, number> = {};
   try {
     // the C, once
@@ -71,21 +78,26 @@ export async function runSweep(o: SweepOptions) {
     const tc = performance.now();
     if (refCase) {
       if (pixels.some(([s, f]) => s !== refCase.trace_pixel[0] || f !== refCase.trace_pixel[1])) throw new InputError(`replay can only trace the recorded pixel (${refCase.trace_pixel.join(', ')})`);
-      cText = readFileSync(join(refCase.dir, refCase.traces?.['c-parity'] ?? refCase.golden_trace!), 'utf8');
-      cImage = readFloatImage(join(refCase.dir, refCase.images['c-parity']));
+      const traceName = refCase.traces?.['c-parity'] ?? refCase.golden_trace!;
+      verifyReference(refCase, [traceName, refCase.images['c-parity']]);
+      cText = readFileSync(join(refCase.dir, traceName), 'utf8');
+      cImage = readSizedImage(join(refCase.dir, refCase.images['c-parity']), refCase.fpixels * refCase.spixels, 'recorded C run', refCase.images['c-parity']);
     } else {
       prepared = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
       const cDir = join(scratch, 'c'); mkdirSync(cDir);
       cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: { OMP_NUM_THREADS: String(omp) }, timeoutMs, name: 'c' });
-      if (cRun.exitCode !== 0 || cRun.timedOut) { copyLogs(ev, cRun, 'c'); step('C', 'failed'); throw sideFailure(cRun); }
+      if (cRun.exitCode !== 0 || cRun.timedOut) { step('C', 'failed'); throw new SideFailedError(cRun, readFileSync(cRun.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), keepLogs(cRun, 'c')); }
       cText = readFileSync(cRun.stdoutFile, 'utf8');
-      cImage = readFloatImage(join(cDir, 'c.float.bin'));
+      ev.write('c.trace.txt', cText); kept.push('c.trace.txt');
+      const first = traceOfPixel(cText, pixels[0], 'c.trace.txt');
+      cImage = readSizedImage(join(cDir, 'c.float.bin'), (first.loops?.fpixels ?? 0) * (first.loops?.spixels ?? 0), 'C program', 'c.float.bin');
     }
     timing.c_ms = performance.now() - tc;
     step('C', 'done', `${(timing.c_ms / 1000).toFixed(1)} s`);
     const cTraces = pixels.map((p) => traceOfPixel(cText, p, 'c.trace.txt'));
-    for (const t of cTraces) { validate('trace', t); assertComplete(t, 'C', 'c.trace.txt'); }
+    for (const t of cTraces) { validate('trace', t); checkComplete(t, 'C', 'c.trace.txt'); }
     ev.write('c.trace.txt', cText);
+    phase = 'engine cells'; phaseSide = 'engine';
     ev.write('c.float.bin', new Uint8Array(cImage.buffer));
 
     // the engine cells, in parallel
@@ -97,11 +109,13 @@ export async function runSweep(o: SweepOptions) {
       const t1 = performance.now();
       cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, '--dtype', cell.dtype, '--c-threads', String(omp), '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       cell.ms = performance.now() - t1;
-      if (cell.run.exitCode !== 0 || cell.run.timedOut) { copyLogs(ev, cell.run, `cells/${cell.name.replace('/', '-')}/ts`); step(cell.name, 'failed'); throw sideFailure(cell.run); }
-      const text = readFileSync(cell.run.stderrFile, 'utf8');
-      cell.traces = pixels.map((p) => traceOfPixel(text, p, `${cell.name} trace`));
-      cell.image = readFloatImage(join(dir, 'ts.float.bin'));
       const sub = `cells/${cell.name.replace('/', '-')}`;
+      if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), keepLogs(cell.run, `${sub}/ts`)); }
+      const text = readFileSync(cell.run.stderrFile, 'utf8');
+      cell.traces = pixels.map((p) => traceOfPixel(text, p, `${sub}/ts.trace.txt`));
+      for (const t of cell.traces) checkComplete(t, 'engine', `${sub}/ts.trace.txt`);
+      const det = JSON.parse(readFileSync(cell.run.stdoutFile, 'utf8')).detector;
+      cell.image = readSizedImage(join(dir, 'ts.float.bin'), det.fpixels * det.spixels, 'engine', `${sub}/ts.float.bin`);
       ev.write(`${sub}/ts.trace.txt`, text.split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n');
       ev.write(`${sub}/ts.float.bin`, new Uint8Array(cell.image.buffer));
       step(cell.name, 'done', `${(cell.ms / 1000).toFixed(1)} s`);
@@ -116,7 +130,9 @@ export async function runSweep(o: SweepOptions) {
       const tolv: Vg1Tolerance = { ...DEFAULT_VG1[cell.mode], ...(o.vg1?.[cell.mode] ?? {}) };
       const perPixel = cTraces.map((c, i) => {
         const t = cell.traces![i];
-        const pairs = pairPhi(c, t);
+        const pairing = pairPhi(c, t);
+        if (pairing.missing_count || pairing.angle_mismatch_count) throw new GateFailedError(`evaluation grids differ in cell ${cell.name}: ${pairing.missing_count} C entries without an engine entry (first ${pairing.missing.join(', ')}), ${pairing.angle_mismatch_count} φ angles differ`);
+        const pairs = pairing.pairs;
         const v = vg1(c, t, pairs, cell.mode, tolv);
         const kq = gaps([c], [t]);
         const perStep = (name: string, comp?: number) => pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0).map((p) => {
@@ -174,6 +190,7 @@ export async function runSweep(o: SweepOptions) {
       run: {
         mode: refCase ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, pixels: pixels.map(([slow, fast]) => ({ slow, fast })),
         dtypes, modes, omp_threads: omp,
+        against: againstLine(prepared),
         c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: refCase!.dir },
       },
       rule: { text: RULE_TEXT, ratio_threshold: 10, tolerance: tol },
@@ -194,11 +211,22 @@ export async function runSweep(o: SweepOptions) {
       '', '# engine cells', ...cells.map((c) => shellLine(c.run!.command)),
     ].join('\n') + '\n');
     ev.writeJson('env.json', { created: doc.created, ...machine(), project_git_commit: git.commit, project_git_dirty: git.dirty, omp_num_threads: omp, c: doc.run.c });
-    ev.seal();
+    ev.seal({ exit_code: 0, verdict: 'sweep complete' });
     step('report', 'done');
     return { dir: ev.path, doc };
+  } catch (e) {
+    recordFailure(ev, e, phase, phaseSide, kept);
+    throw e;
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch(scratch);
+  }
+
+  function keepLogs(run: RunRecord, name: string): string {
+    const names: string[] = [];
+    for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
+      try { ev.write(`${name}.${suffix}.txt`, readFileSync(f)); kept.push(`${name}.${suffix}.txt`); names.push(ev.file(`${name}.${suffix}.txt`)); } catch { /* not written */ }
+    }
+    return names.join(', ');
   }
 }
 

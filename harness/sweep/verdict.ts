@@ -39,7 +39,7 @@ export function gaps(ref: ParsedTrace[], test: ParsedTrace[]): Map<string, Quant
   for (const r of ref) {
     const t = test.find((x) => x.pixel && r.pixel && x.pixel.slow === r.pixel.slow && x.pixel.fast === r.pixel.fast) ?? (ref.length === 1 && test.length === 1 ? test[0] : undefined);
     if (!t) throw new Error(`no trace of pixel (${r.pixel?.slow}, ${r.pixel?.fast}) on the compared side`);
-    const d = traceDeltas(r, t, pairPhi(r, t));
+    const d = traceDeltas(r, t, pairPhi(r, t).pairs);
     const all: QuantityDelta[] = [...d.per_pixel, ...d.per_phi, ...d.final];
     for (const q of all) {
       const kind = ABSOLUTE_QUANTITIES.has(q.name) ? 'abs' : 'rel';
