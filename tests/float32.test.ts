@@ -33,7 +33,7 @@ for (const c of loadCases()) {
     it('traces only float32 values at the traced pixel', () => {
       const lines: string[] = [];
       simulate([...absoluteArgs(c), '--dtype', 'float32', '-trace_pixel', ...c.trace_pixel.map(String)], { trace: (l) => lines.push(l) });
-      const t = parseTrace(lines.join('\n'));
+      const t = parseTrace(lines.join('\n') + '\n');
       const values = [...t.blocks.flatMap((b) => Object.values(b.values)), ...Object.values(t.final), ...t.phi.flatMap((e) => Object.values(e.values))].flat();
       expect(values.length).toBeGreaterThan(60);
       const bad = values.filter((x) => !isF32(x));

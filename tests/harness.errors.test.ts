@@ -30,11 +30,24 @@ function fakeC(body: string): string {
 }
 const args = ['--', '-cell', '100', '100', '100', '90', '90', '90', '-default_F', '1', '-N', '3', '-detpixels', '8', '-nonoise', '-nopgm', '-trace_pixel', '4', '4'];
 
-describe('no C source', () => {
-  it('compare says what to do and exits 2', () => {
-    const r = nbparity(['compare', '--c-source', '/nonexistent/nanoBragg.c', ...args]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/no nanoBragg\.c found \(tried: \/nonexistent\/nanoBragg\.c\)\. Put your copy at golden_suite_generator\/nanoBragg\.c/);
+describe('a configured C that cannot be used is an error (exit 2), never a fallback to replay', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nbparity-badc-'));
+  const empty = join(dir, 'empty.c'); writeFileSync(empty, '');
+  const binary = join(dir, 'binary.c'); writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
+  const prose = join(dir, 'notes.c'); writeFileSync(prose, 'shopping list: milk, eggs\n');
+  it.each([
+    ['--c-source, missing', ['compare', '--c-source', '/nonexistent/nanoBragg.c', ...args], {}, /^nbparity compare: \/nonexistent\/nanoBragg\.c \(from --c-source\): no such file$/m],
+    ['NANOBRAGG_C, missing (parity)', ['parity'], { NANOBRAGG_C: '/nonexistent/nanoBragg.c' }, /^nbparity parity: \/nonexistent\/nanoBragg\.c \(from NANOBRAGG_C\): no such file$/m],
+    ['NANOBRAGG_C, missing (suite)', ['suite', 'smoke'], { NANOBRAGG_C: '/nonexistent/nanoBragg.c' }, /\(from NANOBRAGG_C\): no such file/],
+    ['NANOBRAGG_C, a directory', ['build'], { NANOBRAGG_C: dir }, /\(from NANOBRAGG_C\): is a directory/],
+    ['--c-source, empty', ['build', '--c-source', empty], {}, /empty\.c \(from --c-source\): is empty/],
+    ['--c-source, binary', ['build', '--c-source', binary], {}, /binary\.c \(from --c-source\): is a binary file, not C source/],
+    ['--c-source, not C', ['build', '--c-source', prose], {}, /notes\.c \(from --c-source\): does not look like nanoBragg\.c/],
+  ] as Array<[string, string[], Record<string, string>, RegExp]>)('%s', (_name, argv, env, says) => {
+    const r = nbparity(argv, env);
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(says);
+    expect(r.stdout).not.toMatch(/replay/);
   });
 });
 
@@ -51,8 +64,9 @@ describe('instrumentation points', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/recognised point 'option loop \(-Na\)' found 0 times .* nothing was compiled/);
   });
-  it('knows seven points, each a distinct place in the C', () => {
-    expect(POINTS.map((p) => p.name)).toHaveLength(7);
+  it('knows eight points, each a distinct place in the C', () => {
+    expect(POINTS.map((p) => p.name)).toHaveLength(8);
+    expect(new Set(POINTS.map((p) => p.name)).size).toBe(8);
   });
 });
 
@@ -84,13 +98,15 @@ describe.skipIf(!hasCc)('failures of the C side', () => {
 
   it('a truncated trace is an error, not a silent mismatch (exit 3)', () => {
     const body = [
+      '  printf("TRACE_C_LOOPS thicksteps=1 oversample=1 sources=1 phisteps=1 mosaic_domains=1 fpixels=8 spixels=8\\n");',
       '  printf("TRACE_C: pix0_vector_meters 0.1 0.0065 -0.0065\\n");',
       '  printf("TRACE_C_PHI phi_tic=0 phi_deg=0 k_frac=1 F_latt_b=1 F_latt=1\\n");',
       '  FILE *f = fopen("c.float.bin", "wb"); float z[64] = {0}; fwrite(z, 4, 64, f); fclose(f); return 0;',
     ].join('\n');
     const r = nbparity(['compare', '--reports', mkdtempSync(join(tmpdir(), 'nbparity-rep-')), '--c-source', fakeC(body), ...args]);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/the C trace is truncated or empty .* missing the final block \(I_pixel_final\)/);
+    expect(r.stderr).toMatch(/the C trace \(\S+c\.trace\.txt\) is incomplete: the pixel's final lines lack I_pixel_final \(cut short\?\)/);
+    expect(r.stderr).toMatch(/evidence: \S+ \(sealed as failed; exit 3\)/);
   });
 });
 

@@ -6,8 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { EvidenceDir, listFiles, utcStamp, verifySeal } from '../harness/evidence/dir.js';
+import { describe, expect, it, vi } from 'vitest';
+import { EvidenceWriteError } from '../harness/contract.js';
+import { checkFolder, EvidenceDir, findFolders, listFiles, utcStamp, verifySeal } from '../harness/evidence/dir.js';
 import { runCompare } from '../harness/compare/run.js';
 import { validate, SchemaError } from '../harness/schemas/validate.js';
 
@@ -40,14 +41,46 @@ describe('evidence folders', () => {
     d.write('a.txt', 'alpha\n');
     d.write('sub/b.bin', new Uint8Array([1, 2, 3]));
     d.writeJson('c.json', { x: 1 });
-    d.seal();
-    expect(listFiles(d.path).sort()).toEqual(['a.txt', 'c.json', 'sha256.txt', 'sub/b.bin']);
+    expect(JSON.parse(readFileSync(d.file('state.json'), 'utf8')).state).toBe('incomplete');
+    expect(checkFolder(d.path)).toMatchObject({ status: 'incomplete', state: 'incomplete' });
+    d.seal({ exit_code: 0, verdict: 'pass' });
+    expect(listFiles(d.path).sort()).toEqual(['a.txt', 'c.json', 'sha256.txt', 'state.json', 'sub/b.bin']);
+    expect(JSON.parse(readFileSync(d.file('state.json'), 'utf8'))).toMatchObject({ state: 'complete', result: { exit_code: 0, verdict: 'pass' } });
+    expect(checkFolder(d.path)).toMatchObject({ status: 'ok', state: 'complete' });
+    expect(() => d.seal({ exit_code: 0, verdict: 'pass' })).toThrowError(/already sealed/);
     expect(readdirSync(d.path).some((f) => f.endsWith('.tmp'))).toBe(false);
     expect(verifySeal(d.path)).toEqual([]);
     const sums = spawnSync('sha256sum', ['-c', 'sha256.txt'], { cwd: d.path, encoding: 'utf8' });
     if (sums.error === undefined) expect(sums.status, sums.stdout + sums.stderr).toBe(0);
     writeFileSync(d.file('a.txt'), 'tampered');
     expect(verifySeal(d.path)).toEqual(['a.txt']);
+    expect(checkFolder(d.path)).toMatchObject({ status: 'tampered', detail: 'changed or missing: a.txt' });
+  });
+
+  it('verify tells sealed, failed, interrupted, never-sealed, added-to and emptied folders apart', () => {
+    const r = root();
+    const ok = EvidenceDir.create(r, 'v'); ok.write('x.txt', 'x'); ok.seal({ exit_code: 1, verdict: 'gate failed' });
+    const failed = EvidenceDir.create(r, 'v'); failed.write('c.stderr.txt', 'boom');
+    failed.sealFailed({ step: 'C run', side: 'C', exit_code: 3, kind: 'SideFailedError', message: 'the C program was killed by SIGSEGV', kept: ['c.stderr.txt'] });
+    const stopped = EvidenceDir.create(r, 'v'); stopped.sealInterrupted('SIGINT');
+    const open = EvidenceDir.create(r, 'v'); open.write('c.trace.txt', 'TRACE');
+    const added = EvidenceDir.create(r, 'v'); added.seal({ exit_code: 0, verdict: 'pass' }); writeFileSync(added.file('late.txt'), 'slipped in');
+    const emptied = EvidenceDir.create(r, 'v'); emptied.write('y.txt', 'y'); emptied.seal({ exit_code: 0, verdict: 'pass' });
+    execFileSync('rm', [emptied.file('y.txt')]);
+    const got = Object.fromEntries(findFolders(join(r, 'v')).map((d) => { const c = checkFolder(d); return [d, `${c.status}/${c.state}`]; }));
+    expect(got).toEqual({
+      [ok.path]: 'ok/complete', [failed.path]: 'ok/failed', [stopped.path]: 'incomplete/interrupted',
+      [open.path]: 'incomplete/incomplete', [added.path]: 'tampered/complete', [emptied.path]: 'tampered/complete',
+    });
+    expect(checkFolder(failed.path).detail).toMatch(/the run failed at C run \(C, exit 3\): the C program was killed by SIGSEGV/);
+    expect(checkFolder(added.path).detail).toBe('not in the seal: late.txt');
+    // the CLI: one line per folder, exit 1 when any is not sealed and intact, 2 for a path that is not there
+    const cli = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', join(r, 'v')], { encoding: 'utf8' });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toMatch(/6 evidence folders: 2 sealed and intact, 2 incomplete or interrupted, 2 tampered/);
+    const one = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', ok.path], { encoding: 'utf8' });
+    expect(one.status).toBe(0);
+    expect(spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', join(r, 'nope')], { encoding: 'utf8' }).status).toBe(2);
   });
 });
 
@@ -100,5 +133,46 @@ describe('atomic writes', () => {
     expect(() => writeFileAtomic(blocked, 'data')).toThrowError();
     expect(readdirSync(blocked)).toEqual(['inner']);
     expect(readdirSync(d).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('an evidence write that fails names the file and the cause, exit 2, and leaves no file under the final name', () => {
+    const d = EvidenceDir.create(root(), 'w');
+    execFileSync('mkdir', ['-p', join(d.path, 'in_the_way.bin', 'inner')]);
+    let err: any = null;
+    try { d.write('in_the_way.bin', new Uint8Array(10)); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(EvidenceWriteError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/^cannot write \S+in_the_way\.bin: (EISDIR|ENOTEMPTY|EEXIST)/);
+  });
+});
+
+describe('short writes', () => {
+  it('are retried until every byte is written, and a write that stops making progress is ENOSPC, not a truncated file', async () => {
+    vi.resetModules();
+    const calls: number[] = [];
+    let mode: 'short' | 'stall' = 'short';
+    vi.doMock('node:fs', async (orig) => {
+      const fs = await orig<typeof import('node:fs')>();
+      return {
+        ...fs,
+        // at most 3 bytes per call (a disk that takes little at a time), or nothing at all after 3 bytes (a full disk)
+        writeSync: (fd: number, buf: Uint8Array, off = 0, len = buf.byteLength - off) => {
+          calls.push(len);
+          if (mode === 'stall' && calls.length > 1) return 0;
+          return fs.writeSync(fd, buf, off, Math.min(3, len));
+        },
+      };
+    });
+    const { writeFileAtomic } = await import('../src/io/outputs.js');
+    const d = root();
+    writeFileAtomic(join(d, 'whole.txt'), 'abcdefghij');
+    expect(readFileSync(join(d, 'whole.txt'), 'utf8')).toBe('abcdefghij');
+    expect(calls).toEqual([10, 7, 4, 1]);
+    mode = 'stall'; calls.length = 0;
+    writeFileSync(join(d, 'kept.txt'), 'old content');
+    expect(() => writeFileAtomic(join(d, 'kept.txt'), 'new content that does not fit')).toThrowError(/ENOSPC: no progress writing .*kept\.txt' \(3 of 29 bytes\)/);
+    expect(readFileSync(join(d, 'kept.txt'), 'utf8')).toBe('old content');
+    expect(readdirSync(d).sort()).toEqual(['kept.txt', 'whole.txt']);
+    vi.doUnmock('node:fs');
   });
 });

@@ -23,7 +23,7 @@ for (const [label, source] of [['user nanoBragg.c', upstream], ['golden fork', g
   describe.skipIf(!source)(`live compare with the ${label}`, () => {
     const reports = mkdtempSync(join(tmpdir(), 'nbparity-live-'));
     it('c-parity: VG-1 passes with |Δk_frac| <= 1e-12, evidence validates', async () => {
-      const r = await runCompare({ args: [...ARGS, '--phi-carryover-mode', 'c-parity'], cSource: source!, reportsRoot: reports, initiative: 'live' });
+      const r = await runCompare({ args: [...ARGS, '--phi-carryover-mode', 'c-parity'], cSource: source!.path, reportsRoot: reports, initiative: 'live' });
       const m = JSON.parse(readFileSync(join(r.dir, 'delta_metrics.json'), 'utf8'));
       validate('deltaMetrics', m);
       expect(m.vg1.pass).toBe(true);
@@ -33,7 +33,7 @@ for (const [label, source] of [['user nanoBragg.c', upstream], ['golden fork', g
       if (m.carryover.detected !== null) expect(r.exitCode).toBe(m.carryover.detected ? 0 : 1);
     });
     it('spec: the first divergence names φ step 0 against a carry-over C; a fixed C matches', async () => {
-      const r = await runCompare({ args: [...ARGS, '--phi-carryover-mode', 'spec'], cSource: source!, reportsRoot: reports, initiative: 'live' });
+      const r = await runCompare({ args: [...ARGS, '--phi-carryover-mode', 'spec'], cSource: source!.path, reportsRoot: reports, initiative: 'live' });
       if (r.metrics.carryover.detected === true) {
         expect(r.exitCode).toBe(1);
         expect(r.metrics.first_divergence.location.phi_tic).toBe(0);
@@ -64,9 +64,9 @@ describe.skipIf(!upstream)('live multi-pixel tracing with OpenMP threads', () =>
     const lines: string[] = [];
     simulate([...args, '--phi-carryover-mode', 'c-parity', '--c-threads', '3'], { trace: (l) => lines.push(l) });
     for (const px of pixels) {
-      const c = traceOfPixel(cText, px), t = traceOfPixel(lines.join('\n'), px);
+      const c = traceOfPixel(cText, px), t = traceOfPixel(lines.join('\n') + '\n', px);
       expect(c.blocks).toHaveLength(4);
-      const d = traceDeltas(c, t, pairPhi(c, t));
+      const d = traceDeltas(c, t, pairPhi(c, t).pairs);
       for (const q of [...d.per_pixel, ...d.per_phi, ...d.final]) expect(q.max_rel, `${px} ${q.name}`).toBeLessThanOrEqual(1e-12);
     }
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../src/index.js';
 import { absoluteArgs, loadCase, referenceRoot } from '../harness/reference/cases.js';
 import { parseTrace, parseTraces, phiKey, traceOfPixel, TraceParseError, type ParsedTrace } from '../harness/trace/parse.js';
-import { detectCarryover, firstDivergence, pairPhi, PhiGridError, traceDeltas, vg1, DEFAULT_VG1 } from '../harness/compare/traces.js';
+import { detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, DEFAULT_VG1 } from '../harness/compare/traces.js';
 import { validate, SchemaError } from '../harness/schemas/validate.js';
 
 const root = referenceRoot();
@@ -17,7 +17,7 @@ function engineTrace(id: string, mode: 'spec' | 'c-parity'): ParsedTrace {
   const c = loadCase(join(root, id));
   const lines: string[] = [];
   simulate([...absoluteArgs(c), '--phi-carryover-mode', mode, '-trace_pixel', ...c.trace_pixel.map(String)], { trace: (l) => lines.push(l) });
-  return parseTrace(lines.join('\n'), 'engine');
+  return parseTrace(lines.join('\n') + '\n', 'engine');
 }
 const clone = (t: ParsedTrace): ParsedTrace => JSON.parse(JSON.stringify(t));
 
@@ -50,7 +50,7 @@ describe('parser', () => {
       'TRACE_PY: hkl_frac -6.87946075907243 -0.607227388110849 -13.7661473655243',
       'TRACE_PY: I_pixel_final 2.7907574142844e-07',
       'TRACE_PY_PHI phi_tic=0 phi_deg=0 k_frac=-0.607227388110849 F_latt_b=1.051325983228 F_latt=-2.35189941276007 S_x=-0.155620971894149 S_y=0.39334426550731 S_z=0.0913925676642357 a_star_y=-0.0293789623945766 b_star_y=0.0103860193252683 c_star_y=-0.0143496591104365 V_actual=24682.2566301114',
-    ].join('\n'));
+    ].join('\n') + '\n');
     expect(t.side).toBe('PY');
     expect(t.phi[0].values.scattering_m_inv_x[0]).toBeCloseTo(-1556209718.94149, 3);
     expect(t.final.I_pixel_final[0]).toBe(2.7907574142844e-07);
@@ -75,29 +75,33 @@ describe('pairing and deltas', () => {
   it('pairs every C entry with the engine entry of the same loop indices, whatever their order in the file', () => {
     const shuffled = clone(ts);
     shuffled.phi.reverse();
-    const pairs = pairPhi(c, shuffled);
+    const { pairs, missing_count } = pairPhi(c, shuffled);
+    expect(missing_count).toBe(0);
     expect(pairs).toHaveLength(10);
     for (const p of pairs) expect(phiKey(p.c)).toBe(phiKey(p.ts));
   });
 
-  it('stops on differing φ grids', () => {
+  it('reports differing φ grids for the evaluation-grid gate, never drops them', () => {
     const fewer = clone(ts);
     fewer.phi = fewer.phi.filter((e) => e.phi_tic < 8);
-    expect(() => pairPhi(c, fewer)).toThrowError(PhiGridError);
+    const a = pairPhi(c, fewer);
+    expect([a.missing_count, a.missing, a.pairs.length]).toEqual([2, ['0/0/0/8', '0/0/0/9'], 8]);
     const shifted = clone(ts);
     shifted.phi[4].values.phi_deg = [0.45];
-    expect(() => pairPhi(c, shifted)).toThrowError(/φ grids differ: at phi_tic 4/);
+    const b = pairPhi(c, shifted);
+    expect(b.angle_mismatch_count).toBe(1);
+    expect(b.angle_mismatches[0]).toMatch(/^phi_tic 4: C φ=0\.4\d*°, engine φ=0\.45°$/);
   });
 
   it('reports libm-level deltas (<= 1e-12 relative) for c-parity against the upstream C, and locates a planted difference', () => {
-    const pairs = pairPhi(c, ts);
+    const pairs = pairPhi(c, ts).pairs;
     const d = traceDeltas(c, ts, pairs);
     const all = [...d.per_pixel, ...d.per_phi, ...d.final];
     expect(all.length).toBeGreaterThan(40);
     for (const q of all) expect(q.max_rel, q.name).toBeLessThanOrEqual(1e-12);
     const planted = clone(ts);
     planted.phi.find((e) => e.phi_tic === 6)!.values.l_frac[0] += 3e-7;
-    const q = traceDeltas(c, planted, pairPhi(c, planted)).per_phi.find((x) => x.name === 'l_frac')!;
+    const q = traceDeltas(c, planted, pairPhi(c, planted).pairs).per_phi.find((x) => x.name === 'l_frac')!;
     expect(q.max_abs).toBeCloseTo(3e-7, 12);
     expect(q.at.phi_tic).toBe(6);
     expect(q.per_phi_step!.map((s) => s.max_abs > 0)).toEqual([false, false, false, false, false, false, true, false, false, false]);
@@ -108,11 +112,11 @@ describe('VG-1', () => {
   const c = parseTrace(read('phi10', 'upstream.trace.txt'));
   it('passes c-parity against upstream with |Δk| = 0 and fails spec there at φ step 0', () => {
     const cp = engineTrace('phi10', 'c-parity');
-    const v = vg1(c, cp, pairPhi(c, cp), 'c-parity', DEFAULT_VG1['c-parity']);
+    const v = vg1(c, cp, pairPhi(c, cp).pairs, 'c-parity', DEFAULT_VG1['c-parity']);
     expect(v.pass).toBe(true);
     expect([v.k_frac.max_abs, v.rot_b_y.max_abs, v.k_frac.steps, v.rot_b_y.source]).toEqual([0, 0, 10, 'per-phi']);
     const sp = engineTrace('phi10', 'spec');
-    const w = vg1(c, sp, pairPhi(c, sp), 'spec', DEFAULT_VG1.spec);
+    const w = vg1(c, sp, pairPhi(c, sp).pairs, 'spec', DEFAULT_VG1.spec);
     expect(w.pass).toBe(false);
     expect(w.k_frac.worst!.phi_tic).toBe(0);
     expect(w.k_frac.max_abs).toBeGreaterThan(1e-5);
@@ -122,10 +126,10 @@ describe('VG-1', () => {
     const cp = engineTrace('phi10', 'c-parity');
     const nudged = clone(cp);
     for (const e of nudged.phi) e.values.k_frac[0] += 5e-7;
-    expect(vg1(c, nudged, pairPhi(c, nudged), 'c-parity', { k_frac: 1e-6, rot_b_y: 1e-6 }).pass).toBe(true);
-    expect(vg1(c, nudged, pairPhi(c, nudged), 'c-parity', { k_frac: 1e-7, rot_b_y: 1e-6 }).pass).toBe(false);
+    expect(vg1(c, nudged, pairPhi(c, nudged).pairs, 'c-parity', { k_frac: 1e-6, rot_b_y: 1e-6 }).pass).toBe(true);
+    expect(vg1(c, nudged, pairPhi(c, nudged).pairs, 'c-parity', { k_frac: 1e-7, rot_b_y: 1e-6 }).pass).toBe(false);
     const g = parseTrace(read('phi10', 'golden.trace.txt'));
-    expect(vg1(g, cp, pairPhi(g, cp), 'c-parity', DEFAULT_VG1['c-parity']).rot_b_y.source).toBe('phi0-block');
+    expect(vg1(g, cp, pairPhi(g, cp).pairs, 'c-parity', DEFAULT_VG1['c-parity']).rot_b_y.source).toBe('phi0-block');
   });
 });
 
@@ -133,21 +137,21 @@ describe('first divergence', () => {
   const c = parseTrace(read('phi10', 'upstream.trace.txt'));
   it('names the rotated lattice at φ step 0 for spec against the upstream C', () => {
     const sp = engineTrace('phi10', 'spec');
-    const d = firstDivergence(c, sp, pairPhi(c, sp))!;
+    const d = firstDivergence(c, sp, pairPhi(c, sp).pairs)!;
     expect(d.stage).toBe('rotated lattice');
     expect(d.location.phi_tic).toBe(0);
     expect(d.sentence).toMatch(/^First divergence: rotated lattice, rot_[abc]_angstroms\[.\] at φ step 0/);
   });
   it('finds nothing for c-parity, and walks the chain in order for planted differences', () => {
     const cp = engineTrace('phi10', 'c-parity');
-    expect(firstDivergence(c, cp, pairPhi(c, cp))).toBeNull();
+    expect(firstDivergence(c, cp, pairPhi(c, cp).pairs)).toBeNull();
     const a = clone(cp);
     a.phi.find((e) => e.phi_tic === 7)!.values.F_latt[0] *= 1.001;
     a.final.polar[0] *= 1.001;
-    expect(firstDivergence(c, a, pairPhi(c, a))).toMatchObject({ stage: 'lattice factor', quantity: 'F_latt', location: { phi_tic: 7 } });
+    expect(firstDivergence(c, a, pairPhi(c, a).pairs)).toMatchObject({ stage: 'lattice factor', quantity: 'F_latt', location: { phi_tic: 7 } });
     const b = clone(a);
     b.blocks[0].values.pix0_vector_meters[1] += 1e-6;
-    expect(firstDivergence(c, b, pairPhi(c, b))).toMatchObject({ stage: 'detector geometry', quantity: 'pix0_vector_meters', component: 1 });
+    expect(firstDivergence(c, b, pairPhi(c, b).pairs)).toMatchObject({ stage: 'detector geometry', quantity: 'pix0_vector_meters', component: 1 });
   });
 });
 
@@ -166,18 +170,18 @@ describe('several traced pixels', () => {
     const pixels: Array<[number, number]> = [[95, 73], [10, 3], [64, 64]];
     const lines: string[] = [];
     simulate([...absoluteArgs(c), ...pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)])], { trace: (l) => lines.push(l) });
-    const all = parseTraces(lines.join('\n'));
+    const all = parseTraces(lines.join('\n') + '\n');
     expect(all.map((t) => [t.pixel!.slow, t.pixel!.fast]).sort()).toEqual([...pixels].sort());
     for (const [s, f] of pixels) {
       const one: string[] = [];
       simulate([...absoluteArgs(c), '-trace_pixel', String(s), String(f)], { trace: (l) => one.push(l) });
-      const single = parseTraces(one.join('\n'))[0];
-      const multi = traceOfPixel(lines.join('\n'), [s, f]);
+      const single = parseTraces(one.join('\n') + '\n')[0];
+      const multi = traceOfPixel(lines.join('\n') + '\n', [s, f]);
       expect(multi.blocks.map((b) => b.values)).toEqual(single.blocks.map((b) => b.values));
       expect(multi.phi.map((e) => e.values)).toEqual(single.phi.map((e) => e.values));
       expect(multi.final).toEqual(single.final);
     }
-    expect(() => traceOfPixel(lines.join('\n'), [1, 1])).toThrowError(/no trace of pixel \(1, 1\)/);
+    expect(() => traceOfPixel(lines.join('\n') + '\n', [1, 1])).toThrowError(/no trace of pixel \(1, 1\)/);
   });
 });
 

@@ -33,7 +33,7 @@ describe.skipIf(!source)('live nanoBragg.c', () => {
     ['triclinic, 8 phi steps, 2 threads', [...base, '-phisteps', '8', '-osc', '0.8'], 2],
     ['mosaic and phi, 3 threads, ROI', [...base, '-phisteps', '3', '-osc', '0.3', '-mosaic', '0.3', '-mosaic_domains', '4', '-roi', '10', '80', '5', '90'], 3],
   ] as Array<[string, string[], number]>)('%s: c-parity image bit-identical', async (_name, args, threads) => {
-    const built = await buildC(source!);
+    const built = await buildC(source!.path);
     const c = await runC(built.binary, args, threads);
     const ts = simulate([...args, '--phi-carryover-mode', 'c-parity', '--c-threads', String(threads)]).image;
     const d = diffImages(ts, c);

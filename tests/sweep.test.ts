@@ -21,10 +21,12 @@ function synthetic(side: 'C' | 'TS', k: number[], extra: (i: number) => Record<s
   ];
   k.forEach((kv, i) => {
     const e = { phi_deg: 0.1 * i, h_frac: 0.25, k_frac: kv, l_frac: -1.5, F_latt: 42.5, ...extra(i) };
-    lines.push(`TRACE_${side}_PHI thick_tic=0 subS=0 subF=0 source=0 mos_tic=0 phi_tic=${i} ` + Object.entries(e).map(([n, v]) => `${n}=${v}`).join(' '));
+    // every field a full-dialect line carries (the parser refuses a line that lacks one)
+    const vec = 'rot_a=100,0,0 rot_b=0,100,0 rot_c=0,0,100 rot_a_star=0.01,0,0 rot_b_star=0,0.01,0 rot_c_star=0,0,0.01';
+    lines.push(`TRACE_${side}_PHI thick_tic=0 subS=0 subF=0 source=0 mos_tic=0 phi_tic=${i} ${vec} F_latt_a=1 F_latt_b=1 F_latt_c=1 F_cell=100 I_contribution=1 ` + Object.entries(e).map(([n, v]) => `${n}=${v}`).join(' '));
   });
   lines.push(`TRACE_${side}: I_pixel_final 12.5`);
-  return parseTrace(lines.join('\n'));
+  return parseTrace(lines.join('\n') + '\n');
 }
 
 const K = [1.0312345678901234, 1.0411111111111111, 1.0522222222222222, 1.0633333333333333, 1.0744444444444444];

@@ -32,7 +32,7 @@ for (const c of cases) {
     describe(`${c.id}: ${file} at pixel (${c.trace_pixel.join(', ')})`, () => {
       const lines: string[] = [];
       simulate([...absoluteArgs(c), '--phi-carryover-mode', mode, '-trace_pixel', ...c.trace_pixel.map(String)], { trace: (l) => lines.push(l) });
-      const ts = parseTrace(lines.join('\n'), 'engine');
+      const ts = parseTrace(lines.join('\n') + '\n', 'engine');
       const ref = parseTrace(readFileSync(join(c.dir, file), 'utf8'), file);
 
       it('has the same sub-pixel blocks and per-φ entries as the C', () => {
