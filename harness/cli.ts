@@ -38,7 +38,7 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   if (o.json) { process.stdout.write(JSON.stringify({ report: r.dir, suite_summary: s }, null, 2) + '\n'); return r.exitCode; }
   for (const t of s.results.filter((x: { outcome: string }) => x.outcome !== 'ok')) {
     const color = t.outcome === 'known-diff' || t.outcome === 'skipped' ? chalk.yellow : chalk.red;
-    process.stdout.write(`  ${color(t.outcome.padEnd(16))} ${t.test}: ${clip(t.message ?? '', 200)}\n`);
+    process.stdout.write(`  ${color(t.outcome.padEnd(16))} ${t.test}: ${clip(t.message ?? '', 240)}\n`);
   }
   for (const f of s.drift.flags.slice(0, 12)) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
   if (s.drift.flags.length > 12) process.stdout.write(`  ${chalk.red('drift')}          … ${s.drift.flags.length - 12} more in the report\n`);

@@ -110,8 +110,8 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
 export interface PreparedC { built: BuiltC; dialect: CDialect; source: string; from: CSource['from']; originalSha256: string; instrumented: boolean }
 
 /** locate → instrument → compile (errors: exit 2, naming the user's file) */
-export async function prepareC(opts: { cSource?: string; cc?: string; cflags?: string[] }): Promise<PreparedC> {
-  const c = requireCSource(opts.cSource);
+export async function prepareC(opts: { cSource?: string; located?: CSource; cc?: string; cflags?: string[] }): Promise<PreparedC> {
+  const c = opts.located ?? requireCSource(opts.cSource);
   const source = c.path;
   const raw = readFileSync(source);
   const text = raw.toString('utf8');
@@ -392,16 +392,20 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       else {
         step = 'counterfactual'; side = 'engine';
         progress(`explaining by ${cause.id}: engine with ${cf.join(' ')}`);
-        const sig = cause.signature(j.div, cTrace);
+        // a cause is logic, not precision: a float32 engine's first divergence is float32
+        // roundoff (cancellations amplify it), so its signature is read from a float64 run
+        const sigSide = dtype === 'float32' ? await runEngine('signature', ['--dtype', 'float64']) : eng;
+        const sigDiv = sigSide === eng ? j.div : firstDivergence(cTrace, sigSide.trace, pairPhi(cTrace, sigSide.trace).pairs, divTol);
+        const sig = cause.signature(sigDiv, cTrace);
         const alt = await runEngine('explain', cf);
         const ja = judge(cTrace, cImg, alt, cf.includes('c-parity') ? 'c-parity' : 'spec', tol, divTol, gate);
         ev.writeJson('explain/ts.trace.json', alt.trace);
         const failed = ja.gates.filter((g) => !g.pass);
-        explanation.signature = sig;
+        explanation.signature = { ...sig, engine_dtype: sigSide === eng ? dtype : 'float64' };
         explanation.counterfactual = { engine_args: cf, pass: ja.pass, gates: ja.gates, first_divergence: ja.div ? ja.div.sentence : null };
         explanation.explained = sig.ok && ja.pass;
         explanation.sentence = explanation.explained
-          ? `Explained by ${cause.id} (${cause.title}): ${sig.detail}, and the engine with ${cf.join(' ')} passes every gate against the same C outputs.`
+          ? `Explained by ${cause.id}: ${sig.detail}, and with ${cf.join(' ')} every gate passes against the same C outputs.`
           : `Not explained by ${cause.id}: ${[!sig.ok ? sig.detail : '', !ja.pass ? `with ${cf.join(' ')} the engine still fails ${failed.map((g) => g.name).join(', ')} (${failed.map((g) => g.detail).join('; ')})` : ''].filter(Boolean).join('; ')}.`;
       }
       step = 'report'; side = null;

@@ -67,7 +67,7 @@ export async function runSuite(o: SuiteOptions) {
   const source = o.mode === 'replay' ? null : findCSource(o.cSource);
   if (o.mode === 'live' && !source) throw new InputError('live mode needs a nanoBragg.c (--c-source, $NANOBRAGG_C or golden_suite_generator/nanoBragg.c)');
   const mode: 'live' | 'replay' = source ? 'live' : 'replay';
-  const prepared: PreparedC | null = source ? await prepareC({ cSource: source.path, cc: o.cc, cflags: o.cflags }) : null;
+  const prepared: PreparedC | null = source ? await prepareC({ located: source, cc: o.cc, cflags: o.cflags }) : null;
   const reportsRoot = o.reportsRoot ?? join(projectRoot(), 'reports');
   const ev = EvidenceDir.create(reportsRoot, suite.name);
   let phase = 'tests';
@@ -118,7 +118,7 @@ export async function runSuite(o: SuiteOptions) {
           verdict, outcome, evidence: relative(ev.path, r.dir),
           message: outcome === 'regressed' ? (expected.verdict === 'known-diff' ? `expected a known difference (${expected.reason}); ${expl?.sentence ?? 'no explanation was computed'}` : `expected pass; failed ${failed.join(', ')}. ${m.first_divergence.sentence}`) :
             outcome === 'unexpected-pass' ? `expected a known difference (${expected.reason}) but every gate passed` :
-            outcome === 'known-diff' ? `known difference (${expected.reason}): failed ${failed.join(', ')}. ${expl!.sentence}` : '',
+            outcome === 'known-diff' ? `failed ${failed.join(', ')}. ${expl!.sentence}` : '',
           metrics: {
             correlation: m.image.full?.correlation ?? null, identical_fraction: m.image.full?.identical_fraction ?? null, sum_ratio: m.image.full?.sum_ratio ?? null,
             max_dk: m.vg1.k_frac.max_abs, max_rot_b_y: m.vg1.rot_b_y.max_abs, first_divergence: m.first_divergence.sentence, carryover: m.carryover.sentence,
