@@ -174,9 +174,10 @@ options: --case ID (repeatable), --live | --replay, --c-source PATH, --concurren
 
 Re-checks every evidence folder at or below each DIR: its state.json (incomplete, complete,
 failed, interrupted) and its sha256.txt seal (files changed, missing, or added after sealing).
-One line per folder. Exit 0 when every folder is sealed and intact (a sealed failed run is
-intact evidence), 1 when any is incomplete, interrupted or tampered with, 2 when a DIR does not
-exist or holds no evidence folder.
+One line per folder: complete (sealed, intact, the run reached a verdict), incomplete (never
+sealed, or sealed as failed or interrupted: the evidence is not a verdict), TAMPERED (the seal
+does not match). Exit 0 when every folder is complete, 1 otherwise, 2 when a DIR does not exist
+or holds no evidence folder.
 `,
   parity: `usage: nbparity parity [--c-source PATH] [--reports DIR] [--json]
 
@@ -299,14 +300,14 @@ function verifyCommand(o: Cli): number {
     if (!found.length) throw new InputError(`${d}: no evidence folder (state.json or sha256.txt) at or below it`);
     checks.push(...found.map(checkFolder));
   }
-  const bad = checks.filter((c) => c.status !== 'ok');
+  const bad = checks.filter((c) => c.status !== 'complete');
   if (o.json) process.stdout.write(JSON.stringify({ folders: checks, ok: bad.length === 0 }, null, 2) + '\n');
   else {
     for (const c of checks) {
-      const tag = c.status === 'ok' ? chalk.green('ok        ') : c.status === 'tampered' ? chalk.red('TAMPERED  ') : chalk.yellow(c.state === 'interrupted' ? 'interrupted' : 'incomplete');
+      const tag = c.status === 'complete' ? chalk.green('complete  ') : c.status === 'tampered' ? chalk.red('TAMPERED  ') : chalk.yellow('incomplete');
       process.stdout.write(`${tag} ${c.dir}: ${c.state}; ${c.detail}\n`);
     }
-    process.stdout.write(`${checks.length} evidence folders: ${checks.length - bad.length} sealed and intact, ${bad.filter((c) => c.status === 'incomplete').length} incomplete or interrupted, ${bad.filter((c) => c.status === 'tampered').length} tampered\n`);
+    process.stdout.write(`${checks.length} evidence folders: ${checks.length - bad.length} complete, ${bad.filter((c) => c.status === 'incomplete').length} incomplete (failed, interrupted or never sealed), ${bad.filter((c) => c.status === 'tampered').length} tampered\n`);
   }
   return bad.length ? 1 : 0;
 }

@@ -62,7 +62,9 @@ export class NotReproducibleError extends SideError {
 export class EvidenceWriteError extends InputError {
   override name = 'EvidenceWriteError';
   constructor(readonly file: string, readonly errno: NodeJS.ErrnoException) {
-    super(`cannot write ${file}: ${errno.code ?? "error"} (${errno.message.replace(/^[A-Z]+: /, '')})`);
+    super(`cannot write ${file}: ${errno.code ?? 'error'} (${errno.message.replace(/^[A-Z]+: /, '')})`);
+    this.step = 'write evidence';
+    this.side = 'harness';
   }
 }
 

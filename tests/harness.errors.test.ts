@@ -96,6 +96,29 @@ describe.skipIf(!hasCc)('failures of the C side', () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
+  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s while the C runs: child killed, scratch removed, folder sealed as interrupted, exit %i', async (signal, code) => {
+    const { spawn } = await import('node:child_process');
+    const scratch = mkdtempSync(join(tmpdir(), 'nbparity-tmp-'));
+    const reports = mkdtempSync(join(tmpdir(), 'nbparity-rep-'));
+    const child = spawn(process.execPath, [CLI, 'compare', '--reports', reports, '--c-source', fakeC('  sleep(60); return 0;'), ...args], { env: { ...process.env, TMPDIR: scratch, NANOBRAGG_C: '' } });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    // wait until the C side is running (its scratch directory exists)
+    const t0 = Date.now();
+    while (!readdirSync(scratch).some((d) => d.startsWith('nbparity-run-')) || Date.now() - t0 < 1500) {
+      if (Date.now() - t0 > 20_000) throw new Error('the compare never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill(signal);
+    const status = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(status, err).toBe(code);
+    expect(readdirSync(scratch)).toEqual([]);
+    const folder = join(reports, 'adhoc', readdirSync(join(reports, 'adhoc'))[0]);
+    expect(err).toContain(`evidence: ${folder} (interrupted)`);
+    expect(JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8'))).toMatchObject({ state: 'interrupted', signal });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
   it('a truncated trace is an error, not a silent mismatch (exit 3)', () => {
     const body = [
       '  printf("TRACE_C_LOOPS thicksteps=1 oversample=1 sources=1 phisteps=1 mosaic_domains=1 fpixels=8 spixels=8\\n");',

@@ -46,7 +46,7 @@ describe('evidence folders', () => {
     d.seal({ exit_code: 0, verdict: 'pass' });
     expect(listFiles(d.path).sort()).toEqual(['a.txt', 'c.json', 'sha256.txt', 'state.json', 'sub/b.bin']);
     expect(JSON.parse(readFileSync(d.file('state.json'), 'utf8'))).toMatchObject({ state: 'complete', result: { exit_code: 0, verdict: 'pass' } });
-    expect(checkFolder(d.path)).toMatchObject({ status: 'ok', state: 'complete' });
+    expect(checkFolder(d.path)).toMatchObject({ status: 'complete', state: 'complete' });
     expect(() => d.seal({ exit_code: 0, verdict: 'pass' })).toThrowError(/already sealed/);
     expect(readdirSync(d.path).some((f) => f.endsWith('.tmp'))).toBe(false);
     expect(verifySeal(d.path)).toEqual([]);
@@ -69,15 +69,15 @@ describe('evidence folders', () => {
     execFileSync('rm', [emptied.file('y.txt')]);
     const got = Object.fromEntries(findFolders(join(r, 'v')).map((d) => { const c = checkFolder(d); return [d, `${c.status}/${c.state}`]; }));
     expect(got).toEqual({
-      [ok.path]: 'ok/complete', [failed.path]: 'ok/failed', [stopped.path]: 'incomplete/interrupted',
+      [ok.path]: 'complete/complete', [failed.path]: 'incomplete/failed', [stopped.path]: 'incomplete/interrupted',
       [open.path]: 'incomplete/incomplete', [added.path]: 'tampered/complete', [emptied.path]: 'tampered/complete',
     });
-    expect(checkFolder(failed.path).detail).toMatch(/the run failed at C run \(C, exit 3\): the C program was killed by SIGSEGV/);
+    expect(checkFolder(failed.path).detail).toMatch(/sealed as failed at C run \(C, exit 3\): the C program was killed by SIGSEGV/);
     expect(checkFolder(added.path).detail).toBe('not in the seal: late.txt');
     // the CLI: one line per folder, exit 1 when any is not sealed and intact, 2 for a path that is not there
     const cli = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', join(r, 'v')], { encoding: 'utf8' });
     expect(cli.status).toBe(1);
-    expect(cli.stdout).toMatch(/6 evidence folders: 2 sealed and intact, 2 incomplete or interrupted, 2 tampered/);
+    expect(cli.stdout).toMatch(/6 evidence folders: 1 complete, 3 incomplete \(failed, interrupted or never sealed\), 2 tampered/);
     const one = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', ok.path], { encoding: 'utf8' });
     expect(one.status).toBe(0);
     expect(spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', join(r, 'nope')], { encoding: 'utf8' }).status).toBe(2);
@@ -174,5 +174,40 @@ describe('short writes', () => {
     expect(readFileSync(join(d, 'kept.txt'), 'utf8')).toBe('old content');
     expect(readdirSync(d).sort()).toEqual(['kept.txt', 'whole.txt']);
     vi.doUnmock('node:fs');
+  });
+});
+
+/** A 2 MiB tmpfs of our own (root only); null when this machine does not let the test mount one. */
+function smallDisk(): string | null {
+  const d = mkdtempSync(join(tmpdir(), 'nbparity-tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', d], { encoding: 'utf8' });
+  return r.status === 0 ? d : null;
+}
+const disk = smallDisk();
+if (!disk) console.log('cannot mount a tmpfs here (needs root): the full-disk evidence test is skipped');
+
+describe.skipIf(!disk)('a full disk under --reports', () => {
+  it('exit 2 naming ENOSPC and the file, nothing truncated under a final name, verify lists the folder as incomplete', () => {
+    // leave ~40 KB free: less than one run's evidence
+    const free = Number(spawnSync('df', ['--output=avail', '-B1', disk!], { encoding: 'utf8' }).stdout.trim().split('\n')[1]);
+    spawnSync('dd', ['if=/dev/zero', `of=${join(disk!, 'filler')}`, 'bs=4096', `count=${Math.floor((free - 40_000) / 4096)}`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'replay', '--case', 'phi10', '--reports', disk!, '--', '--phi-carryover-mode', 'c-parity'], { encoding: 'utf8' });
+    try {
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^nbparity replay: cannot write \S+: ENOSPC \(no space left on device/m);
+      const folder = join(disk!, 'adhoc', readdirSync(join(disk!, 'adhoc'))[0]);
+      // every file under its final name is whole: the images have their full size, every JSON parses
+      for (const f of listFiles(folder)) {
+        const p = join(folder, f);
+        if (f.endsWith('.float.bin')) expect(readFileSync(p).length, f).toBe(128 * 128 * 4);
+        if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(p, 'utf8')), f).not.toThrow();
+      }
+      expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      const v = spawnSync(process.execPath, [join('dist', 'harness', 'cli.js'), 'verify', folder], { encoding: 'utf8' });
+      expect(v.status).toBe(1);
+      expect(v.stdout).toMatch(/^incomplete /);
+    } finally {
+      spawnSync('umount', [disk!]);
+    }
   });
 });

@@ -500,7 +500,7 @@ export function recordFailure(ev: EvidenceDir, e: unknown, step: string, side: s
   const err = e as Error & Partial<ContractError>;
   const exit = exitCodeFor(e);
   try {
-    if (!ev.isSealed) ev.sealFailed({ step, side: err.side ?? side, exit_code: exit, kind: err.name ?? 'Error', message: err.message ?? String(e), kept });
+    if (!ev.isSealed) ev.sealFailed({ step: err.step ?? step, side: err.side ?? side, exit_code: exit, kind: err.name ?? 'Error', message: err.message ?? String(e), kept });
   } catch { /* the folder stays 'incomplete'; the error below still names it */ }
   if (e && typeof e === 'object') Object.assign(e, { evidence: ev.path, step: err.step ?? step, side: err.side ?? side ?? undefined });
 }

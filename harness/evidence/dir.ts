@@ -157,13 +157,17 @@ export function verifySeal(dir: string): string[] {
 
 export interface FolderCheck {
   dir: string;
-  /** ok: sealed and intact; incomplete: never sealed (killed, or could not write), or interrupted; tampered: the seal does not match */
-  status: 'ok' | 'incomplete' | 'tampered';
+  /**
+   * complete: sealed, intact, and the run reached a verdict. incomplete: the evidence is not a
+   * verdict: never sealed (killed, or could not write), or sealed as failed or interrupted.
+   * tampered: the seal does not match (files changed, missing, or added after sealing).
+   */
+  status: 'complete' | 'incomplete' | 'tampered';
   state: EvidenceState | 'unknown';
   detail: string;
 }
 
-/** Re-check one evidence folder: its state and its seal (files changed, missing, or added after sealing). */
+/** Re-check one evidence folder: its state and its seal. */
 export function checkFolder(dir: string): FolderCheck {
   let rec: StateRecord | null = null;
   try { rec = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as StateRecord; } catch { /* below */ }
@@ -180,9 +184,9 @@ export function checkFolder(dir: string): FolderCheck {
   }
   if (state === 'unknown') return { dir, status: 'incomplete', state, detail: 'sealed, but no readable state.json (an older nbparity, or removed)' };
   if (state === 'incomplete') return { dir, status: 'incomplete', state, detail: 'sealed while still marked incomplete' };
-  if (state === 'interrupted') return { dir, status: 'incomplete', state, detail: `interrupted by ${rec!.signal ?? 'a signal'}` };
-  if (state === 'failed') return { dir, status: 'ok', state, detail: `sealed; the run failed at ${rec!.failure?.step ?? '?'} (${rec!.failure?.side ?? 'harness'}, exit ${rec!.failure?.exit_code}): ${rec!.failure?.message.split('\n')[0] ?? ''}` };
-  return { dir, status: 'ok', state, detail: `sealed; exit ${rec!.result?.exit_code} (${rec!.result?.verdict})` };
+  if (state === 'interrupted') return { dir, status: 'incomplete', state, detail: `sealed as interrupted by ${rec!.signal ?? 'a signal'}` };
+  if (state === 'failed') return { dir, status: 'incomplete', state, detail: `sealed as failed at ${rec!.failure?.step ?? '?'} (${rec!.failure?.side ?? 'harness'}, exit ${rec!.failure?.exit_code}): ${rec!.failure?.message.split('\n')[0] ?? ''}` };
+  return { dir, status: 'complete', state, detail: `sealed; exit ${rec!.result?.exit_code} (${rec!.result?.verdict})` };
 }
 
 /** Every evidence folder at or below `dir` (a folder with state.json or sha256.txt), outermost first. */
