@@ -80,3 +80,23 @@ describe.skipIf(!source)('planted faults in the user\'s nanoBragg.c, through nbp
     }
   }, 120_000);
 });
+
+describe.skipIf(!source)('a C whose OpenMP threads race (interpolation on, 3 threads)', () => {
+  it('gets the "C output not reproducible" verdict (exit 3), not a verdict on the engine', () => {
+    const inputs = resolve('traces/reference/_inputs');
+    const reports = mkdtempSync(join(tmpdir(), 'nbparity-race-'));
+    // threads share nanoBragg.c's "interpolation off" switch; the beam sits near one edge so only
+    // the last thread's rows leave the HKL table, at a moment the other threads cannot predict
+    const args = ['-hkl', join(inputs, 'P1.hkl'), '-mat', join(inputs, 'A.mat'), '-N', '2', '-lambda', '1', '-distance', '130', '-pixel', '0.128', '-detpixels', '200',
+      '-Xbeam', '7', '-Ybeam', '12.8', '-oversample', '1', '-nonoise', '-nopgm', '-interpolate', '-trace_pixel', '100', '100', '--phi-carryover-mode', 'c-parity'];
+    // measured here: 50 of 50 pairs of runs differ; 4 runs make a false "reproducible" vanishingly rare
+    const r = spawnSync(process.execPath, [CLI, 'compare', '--omp-threads', '3', '--repeat-c', '4', '--reports', reports, '--', ...args], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^nbparity compare: C output not reproducible: run 1 and run [234] of the same C \(OMP_NUM_THREADS=3, interpolation on: its threads share the interpolation switch\) differ in \d+ of 40000 pixels/m);
+    const folder = /evidence: (\S+)/.exec(r.stderr)![1];
+    expect(JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')).failure).toMatchObject({ kind: 'NotReproducibleError', exit_code: 3, step: 'C reproducibility' });
+    // the same C with one thread is reproducible, and the engine matches it
+    const one = spawnSync(process.execPath, [CLI, 'compare', '--omp-threads', '1', '--repeat-c', '2', '--reports', reports, '--', ...args], { encoding: 'utf8' });
+    expect(one.status, one.stdout + one.stderr).toBe(0);
+  }, 120_000);
+});

@@ -78,6 +78,19 @@ describe.skipIf(!hasCc)('failures of the C side', () => {
     expect(r.stderr).toMatch(/error:/);
   });
 
+  it('a damaged cached binary is rebuilt with a one-line notice, never reported as cached', () => {
+    const src = fakeC('  return 0;');
+    const first = JSON.parse(nbparity(['build', '--json', '--c-source', src]).stdout);
+    const again = nbparity(['build', '--json', '--c-source', src]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ binary: first.binary, cached: true });
+    writeFileSync(first.binary, readFileSync(first.binary).subarray(0, 100)); // truncated
+    const fixed = nbparity(['build', '--json', '--c-source', src]);
+    expect(fixed.status).toBe(0);
+    expect(fixed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nbparity: the cached build \S+ is damaged \(sha256 [0-9a-f]{12}…, recorded [0-9a-f]{12}…\); rebuilding$/)]);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ binary: first.binary, cached: false });
+    expect(readFileSync(first.binary).length).toBeGreaterThan(1000);
+  });
+
   it('a crash is reported with its logs and exit 3', () => {
     const reports = mkdtempSync(join(tmpdir(), 'nbparity-rep-'));
     const r = nbparity(['compare', '--reports', reports, '--c-source', fakeC('  fprintf(stderr, "about to fail\\n"); abort();'), ...args]);

@@ -10,6 +10,7 @@ import { absoluteArgs, loadCase, referenceRoot } from '../harness/reference/case
 import { parseTrace, parseTraces, phiKey, traceOfPixel, TraceParseError, type ParsedTrace } from '../harness/trace/parse.js';
 import { detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, DEFAULT_VG1 } from '../harness/compare/traces.js';
 import { validate, SchemaError } from '../harness/schemas/validate.js';
+import { checkComplete } from '../harness/trace/complete.js';
 
 const root = referenceRoot();
 const read = (c: string, f: string) => readFileSync(join(root, c, f), 'utf8');
@@ -195,6 +196,46 @@ describe('quantile', () => {
       const a = Array.from({ length: n }, () => Math.floor(rnd() * 25));
       const s = [...a].sort((x, y) => x - y);
       for (const p of [0, 0.3, 0.5, 0.99, 1]) expect(quantile(a, p)).toBe(s[Math.min(n - 1, Math.floor(p * n))]);
+    }
+  });
+});
+
+describe('completeness against the declared loops', () => {
+  /** the engine's trace of pixel (32, 30), where -dmin 400 skips two of its four sub-pixels */
+  const dminArgs = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-phisteps', '3', '-osc', '1', '-lambda', '1', '-distance', '100',
+    '-pixel', '0.1', '-detpixels', '64', '-oversample', '2', '-dmin', '400', '-nonoise', '-nopgm', '-trace_pixel', '32', '30'];
+  const text = (() => { const l: string[] = []; simulate(dminArgs, { trace: (x) => l.push(x) }); return l.join('\n') + '\n'; })();
+
+  it('counts skipped evaluations as accounted for, and each kept one exactly once', () => {
+    const t = parseTrace(text, 'ts');
+    expect(t.loops).toEqual({ thicksteps: 1, oversample: 2, sources: 1, phisteps: 3, mosaic_domains: 1, fpixels: 64, spixels: 64 });
+    expect(t.skips.map((s) => `${s.block}/${s.source}`)).toEqual(['0/0', '2/0']);
+    expect(checkComplete(t, 'engine', 'ts')).toMatchObject({ dialect: 'full', loops_from: 'trace', blocks: 4, expected_entries: 6, entries: 6, skipped: 2 });
+  });
+
+  it.each([
+    ['a skip line lost', (s: string) => s.replace(/^TRACE_TS_SKIP thick_tic=0 subS=1 subF=0 .*\n/m, ''), /entry 2\/0\/0\/0 is missing/],
+    ['an entry for a skipped evaluation', (s: string) => s.replace(/^(TRACE_TS_PHI thick_tic=0 subS=0 subF=1 source=0 mos_tic=0 phi_tic=0 )(.*)$/m, '$1$2\nTRACE_TS_PHI thick_tic=0 subS=0 subF=0 source=0 mos_tic=0 phi_tic=0 $2'), /belongs to a skipped \(block, source\) \(extra\)|inside block/],
+    ['a skip twice', (s: string) => s.replace(/^(TRACE_TS_SKIP thick_tic=0 subS=0 subF=0 .*)$/m, '$1\n$1'), /is skipped twice/],
+    ['no loop counts', (s: string) => s.replace(/^TRACE_TS_LOOPS .*\n/m, ''), /does not say its loop counts/],
+    ['a garbage loop count', (s: string) => s.replace(/phisteps=3/, 'phisteps=1e9'), /phisteps must be a non-negative integer, got '1e9'/],
+    ['a huge loop count', (s: string) => s.replace(/phisteps=3/, 'phisteps=999999999'), /declared loops imply \d+ evaluations for one pixel/],
+    ['the final lines lost', (s: string) => s.replace(/^TRACE_TS: (I_pixel_final|floatimage_accumulated) .*\n/gm, ''), /final lines lack I_pixel_final, floatimage_accumulated/],
+  ] as Array<[string, (s: string) => string, RegExp]>)('%s: TraceIncompleteError (exit 3)', (_n, edit, says) => {
+    let err: any;
+    try { checkComplete(parseTrace(edit(text), 'ts'), 'engine', 'ts'); } catch (e) { err = e; }
+    expect(err?.exitCode, String(err)).toBe(3);
+    expect(err.message).toMatch(says);
+  });
+
+  it('every recorded C trace is complete by its banner (golden and instrumented dialects alike)', () => {
+    for (const id of ['phi10', 'oversample3', 'mosaic10']) {
+      for (const f of ['upstream.trace.txt', 'golden.trace.txt']) {
+        const t = parseTrace(read(id, f), f);
+        const r = checkComplete(t, 'C', f);
+        expect(r.loops_from, `${id}/${f}`).toBe('banner');
+        expect(r.entries, `${id}/${f}`).toBe(f.startsWith('golden') ? r.blocks * t.loops!.phisteps : r.blocks * t.loops!.phisteps * t.loops!.mosaic_domains);
+      }
     }
   });
 });

@@ -184,8 +184,13 @@ function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: Phi
   const pairs = pairing.pairs;
   const cl = cTrace.loops!, tl = e.trace.loops!;
   const loopDiff = (Object.keys(cl) as Array<keyof typeof cl>).filter((k) => cl[k] !== tl[k]).map((k) => `${k} C ${cl[k]} vs engine ${tl[k]}`);
+  // a full-dialect C marks what it skips (-dmin): the engine must skip exactly the same evaluations
+  const skipKeys = (t: ParsedTrace) => new Set(t.skips.map((k) => `${k.block}/${k.source}`));
+  const cs = skipKeys(cTrace), es = skipKeys(e.trace);
+  const skipDiff = cTrace.dialect === 'full' ? [...[...cs].filter((k) => !es.has(k)).map((k) => `C skips ${k}, engine does not`), ...[...es].filter((k) => !cs.has(k)).map((k) => `engine skips ${k}, C does not`)] : [];
   const gridProblems = [
     ...(loopDiff.length ? [`loop counts differ: ${loopDiff.join(', ')}`] : []),
+    ...(skipDiff.length ? [`skipped evaluations differ (block/source): ${skipDiff.slice(0, 3).join('; ')}${skipDiff.length > 3 ? `; and ${skipDiff.length - 3} more` : ''}`] : []),
     ...(pairing.missing_count ? [`${pairing.missing_count} C evaluations have no engine entry (first ${pairing.missing.join(', ')})`] : []),
     ...(pairing.angle_mismatch_count ? [`${pairing.angle_mismatch_count} φ angles differ (${pairing.angle_mismatches.join('; ')})`] : []),
   ];
@@ -201,7 +206,9 @@ function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: Phi
   const roiBounds = { xmin: Math.max(0, roiB.xmin), xmax: Math.min(fpixels - 1, roiB.xmax), ymin: Math.max(0, roiB.ymin), ymax: Math.min(spixels - 1, roiB.ymax) };
   const roi = sameSize && roiGiven ? imageMetrics(e.image, cImg, fpixels, spixels, gate, roiBounds) : null;
   const fm = full?.metrics;
-  const vgDetail = (q: typeof v.k_frac, what: string, unit: string, t: number) => q.non_finite.count
+  const vgDetail = (q: typeof v.k_frac, what: string, unit: string, t: number) => q.steps === 0
+    ? `no ${what} values to compare: the traced pixel has no paired evaluations${e.trace.skips.length ? ` (all ${e.trace.skips.length} of its (sub-pixel, source) pairs are skipped by -dmin); trace another pixel` : ''}`
+    : q.non_finite.count
     ? `${q.non_finite.count} of ${q.steps} ${what} values are not finite (first at φ step ${q.non_finite.first!.phi_tic}, block ${q.non_finite.first!.block}: C ${q.non_finite.first!.c}, engine ${q.non_finite.first!.ts})`
     : `max |Δ${what}| ${q.max_abs.toExponential(3)}${unit} over ${q.steps} φ entries (tolerance ${t})`;
   const gates = [

@@ -247,7 +247,8 @@ export function parseTrace(text: string, file = '<trace>'): ParsedTrace {
   }
   out.side = sides.size === 0 ? 'none' : sides.size === 1 ? [...sides][0] : 'mixed';
   if (dialects.size > 1) throw new TraceParseError(file, 0, '', `per-phi lines of several dialects (${[...dialects].join(', ')}) in one trace`);
-  out.dialect = dialects.size ? [...dialects][0] : 'none';
+  // skip lines are only printed by full-dialect traces: a pixel whose evaluations were all skipped is still one
+  out.dialect = dialects.size ? [...dialects][0] : out.skips.length ? 'full' : 'none';
   if (!out.loops && out.side === 'C') { out.loops = bannerLoops(text); out.loops_from = out.loops ? 'banner' : null; }
   // full dialect: a φ line's block follows from its indices, and must be the block it sits in
   if (out.dialect === 'full' && out.loops) {
