@@ -54,6 +54,8 @@ const FAULTS: Array<[string, string, (b: Buffer) => Buffer | null, number, RegEx
   ['odd-bytes-image', IMAGE, (b) => b.subarray(0, b.length - 1), 3, /has 65535 bytes \(not a whole number of float32 values\)/],
   ['nan-image', IMAGE, (b) => { const a = f32(Buffer.from(b)); a[54 * 128 + 54] = NaN; return Buffer.from(a.buffer); }, 1, /image: not finite: 1 C pixels, 0 engine pixels/],
   ['image-1e-5', IMAGE, (b) => { const a = f32(Buffer.from(b)); for (let i = 0; i < a.length; i++) a[i] *= 1 + 1e-5; return Buffer.from(a.buffer); }, 1, /image: identical 0\.\d+% \(min 99\.9%\)/],
+  ['engine-other-size', 'case.json', (b) => Buffer.from(b.toString('utf8').replace('"-detpixels",\n    "128"', '"-detpixels",\n    "120"')), 1, /evaluation grid: loop counts differ: fpixels C 128 vs engine 120, spixels C 128 vs engine 120[\s\S]*image: sizes differ: C 16384 pixels, engine 14400 \(120x120\)/],
+  ['engine-other-phisteps', 'case.json', (b) => Buffer.from(b.toString('utf8').replace('"-phisteps",\n    "10"', '"-phisteps",\n    "9"')), 1, /evaluation grid: loop counts differ: phisteps C 10 vs engine 9; 1 C evaluations have no engine entry \(first 0\/0\/0\/9\); 8 φ angles differ \(phi_tic 1: C φ=0\.1°, engine φ=0\.1111111111111111°/],
   // corruption: the file no longer matches provenance.json
   ['corrupt-trace', TRACE, (b) => Buffer.from(b.toString('utf8').split('\n').filter((l) => !(l.startsWith('TRACE_C_PHI') && / phi_tic=[2-9] /.test(l))).join('\n')), 2, /corrupt reference .*upstream\.trace\.txt has sha256 [0-9a-f]{16}…, provenance\.json records [0-9a-f]{16}…/, false],
   ['missing-image', IMAGE, () => null, 2, /corrupt reference .*upstream\.float\.bin is missing/, false],

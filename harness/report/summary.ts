@@ -10,6 +10,7 @@ export function summaryMarkdown(m: M): string {
   const lines: string[] = [];
   lines.push(`# nbparity ${r.mode === 'replay' ? 'replay' : 'compare'}: ${m.verdict.pass ? 'PASS' : 'FAIL'}`, '');
   lines.push(m.verdict.summary, '');
+  lines.push(`- against: ${r.against}`);
   lines.push(`- C: ${r.mode === 'replay' ? `recorded reference \`${r.case}\` (${r.c.dialect} trace)` : `\`${r.c.source}\` (sha256 ${r.c.source_sha256.slice(0, 16)}…, ${r.c.dialect}${r.c.instrumented ? ', instrumented by nbparity' : ''}), ${r.c.compiler}, \`${r.c.flags.join(' ')}\``}, OMP_NUM_THREADS=${r.c.omp_threads}`);
   lines.push(`- engine: ${r.engine.dtype}, φ mode \`${r.engine.phi_mode}\`, c-threads ${r.engine.c_threads}`);
   lines.push(`- traced pixel: (slow ${r.traced_pixel.slow}, fast ${r.traced_pixel.fast}), ${r.traced_pixel.chosen}`);
@@ -17,6 +18,9 @@ export function summaryMarkdown(m: M): string {
   lines.push('## Gates', '', '| gate | result | detail |', '|---|---|---|');
   for (const g of m.verdict.gates) lines.push(`| ${g.name} | ${g.pass ? 'pass' : '**FAIL**'} | ${String(g.detail).replace(/\|/g, '\\|')} |`);
   lines.push('', '## Trace', '', m.first_divergence.sentence, '', m.carryover.sentence, '');
+  if (m.explanation) lines.push(`Known cause expected: ${m.explanation.cause}. ${m.explanation.sentence}`, '');
+  const cc = m.trace.completeness;
+  lines.push(`Completeness: C ${cc.c.entries} of ${cc.c.expected_entries} evaluations (${cc.c.dialect} dialect, loops from its ${cc.c.loops_from}${cc.c.skipped ? `, ${cc.c.skipped} skipped by -dmin` : ''}); engine ${cc.engine.entries} of ${cc.engine.expected_entries}.`, '');
   lines.push(`VG-1 (${v.mode}): max |Δk_frac| = ${e(v.k_frac.max_abs)}` + (v.k_frac.worst ? ` at φ step ${v.k_frac.worst.phi_tic}` : '') +
     `; max |Δrot_b_y| = ${e(v.rot_b_y.max_abs)} Å (${v.rot_b_y.source}).`, '');
   const perStep = (m.trace.per_phi as M[]).find((q) => q.name === 'k_frac')?.per_phi_step as M[] | undefined;
@@ -31,13 +35,17 @@ export function summaryMarkdown(m: M): string {
     lines.push(`| ${q.name} | ${e(q.max_abs)} | ${e(q.max_rel, 2)} | ${at} |`);
   }
   lines.push('', '## Image', '');
-  const row = (name: string, x: M) => `| ${name} | ${x.pixels} | ${(100 * x.identical_fraction).toFixed(4)}% | ${x.max_ulp} | ${e(x.max_abs)}${x.max_abs_at ? ` at (${x.max_abs_at.slow}, ${x.max_abs_at.fast})` : ''} | ${e(x.max_rel, 2)} | ${x.correlation} | ${e(x.rmse)} | ${x.sum_ratio} | ${x.peaks.matched} matched, mean ${x.peaks.mean_distance.toFixed(2)} px, max ${x.peaks.max_distance.toFixed(2)} px |`;
+  if (!img.full) {
+    lines.push(`The images differ in size; no pixel comparison (the image gate fails).`, '');
+    return lines.join('\n');
+  }
+  const row = (name: string, x: M) => `| ${name} | ${x.pixels}${x.non_finite_c || x.non_finite_ts ? ` (not finite: C ${x.non_finite_c}, engine ${x.non_finite_ts})` : ''} | ${(100 * x.identical_fraction).toFixed(4)}% | ${x.max_ulp} | ${e(x.max_abs)}${x.max_abs_at ? ` at (${x.max_abs_at.slow}, ${x.max_abs_at.fast})` : ''} | ${e(x.max_rel, 2)} | ${x.correlation} | ${e(x.rmse)} | ${x.sum_ratio} | ${x.peaks.matched} matched, mean ${x.peaks.mean_distance.toFixed(2)} px, max ${x.peaks.max_distance.toFixed(2)} px |`;
   lines.push('| region | pixels | bit-identical | max ulp | max \\|Δ\\| | max rel | correlation | RMSE | sum ratio (engine/C) | peaks |', '|---|---|---|---|---|---|---|---|---|---|');
   lines.push(row('full frame', img.full));
   if (img.roi) lines.push(row(`ROI x ${img.roi.bounds.xmin}–${img.roi.bounds.xmax}, y ${img.roi.bounds.ymin}–${img.roi.bounds.ymax}`, img.roi));
   lines.push('', `| C | engine | engine − C |`, '|---|---|---|', '| ![C](c.png) | ![engine](ts.png) | ![difference](diff.png) |', '');
-  lines.push(`Intensity scale: ${img.previews.intensity_scale}. Difference scale: ${img.previews.difference_scale}.`, '');
-  lines.push('Files: `delta_metrics.json` (schema nbparity.delta_metrics/1), `c.trace.txt`/`ts.trace.txt` and their parsed `*.trace.json`, `c.float.bin`/`ts.float.bin`, `commands.txt`, `env.json`, `config_snapshot.json`; `sha256sum -c sha256.txt` checks them.', '');
+  if (img.previews) lines.push(`Intensity scale: ${img.previews.intensity_scale}. Difference scale: ${img.previews.difference_scale}.`, '');
+  lines.push('Files: `delta_metrics.json` (schema nbparity.delta_metrics/1), `c.trace.txt`/`ts.trace.txt` and their parsed `*.trace.json`, `c.float.bin`/`ts.float.bin`, `commands.txt`, `env.json`, `config_snapshot.json`, `state.json`; `sha256sum -c sha256.txt` and `nbparity verify` check them.', '');
   return lines.join('\n');
 }
 
