@@ -11,6 +11,7 @@ import { againstLine, prepareC, resolveCaseDir, runCompare, splitArgs, type Comp
 import { SideFailedError, runSide } from './run/side.js';
 import { installSignalHandlers, makeScratch, removeScratch } from './run/lifecycle.js';
 import { parseTraces } from './trace/parse.js';
+import { checkComplete } from './trace/complete.js';
 import { runSweep } from './sweep/run.js';
 import { runSuite } from './suite/run.js';
 import { loadFactors, pairwiseCsv } from './suite/pairwise.js';
@@ -350,6 +351,7 @@ async function main(argv: string[]): Promise<number> {
         }
         if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'));
         const traces = parseTraces(text(), o.side === 'c' ? 'c.stdout' : 'engine.stdout');
+        for (const t of traces) checkComplete(t, o.side === 'c' ? 'C' : 'engine', o.side === 'c' ? 'c.stdout' : 'engine.stderr'); // a partial trace is never shown as a whole one
         if (o.json) { out(traces.length === 1 ? traces[0] : traces); return 0; }
         for (const t of traces) {
           const px = t.pixel ? `(${t.pixel.slow}, ${t.pixel.fast})` : `(${split.trace.join(', ')})`;

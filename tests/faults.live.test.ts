@@ -95,6 +95,13 @@ describe.skipIf(!source)('a C whose OpenMP threads race (interpolation on, 3 thr
     expect(r.stderr).toMatch(/^nbparity compare: C output not reproducible: run 1 and run [234] of the same C \(OMP_NUM_THREADS=3, interpolation on: its threads share the interpolation switch\) differ in \d+ of 40000 pixels/m);
     const folder = /evidence: (\S+)/.exec(r.stderr)![1];
     expect(JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')).failure).toMatchObject({ kind: 'NotReproducibleError', exit_code: 3, step: 'C reproducibility' });
+    // a suite repeats such a case by itself (--repeat-c auto) and reports the outcome as its own
+    const suite = join(reports, 'race.csv');
+    writeFileSync(suite, `id,args,modes,omp_threads\nrace,${args.filter((a) => !a.startsWith('--') && a !== 'c-parity').join(' ')},c-parity,3\n`);
+    const s = spawnSync(process.execPath, [CLI, 'suite', suite, '--reports', reports, '--ledger', join(reports, 'ledger.csv')], { encoding: 'utf8' });
+    expect(s.status, s.stdout + s.stderr).toBe(3);
+    expect(s.stdout).toMatch(/c-unreproducible +race\[c-parity\]: C output not reproducible/);
+    expect(s.stdout).toMatch(/1 tests: 0 ok, .* 1 C not reproducible/);
     // the same C with one thread is reproducible, and the engine matches it
     const one = spawnSync(process.execPath, [CLI, 'compare', '--omp-threads', '1', '--repeat-c', '2', '--reports', reports, '--', ...args], { encoding: 'utf8' });
     expect(one.status, one.stdout + one.stderr).toBe(0);

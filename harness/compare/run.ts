@@ -141,11 +141,11 @@ function tail(file: string, n = 20): string {
  * A float image a side wrote: it must exist and hold exactly `pixels` float32 values (the
  * size the side's own configuration implies). Anything else: SideError (exit 3).
  */
-export function readSizedImage(path: string, pixels: number, who: string, name: string): Float32Array {
+export function readSizedImage(path: string, pixels: number, who: string, name: string, kept?: string): Float32Array {
   let size: number;
   try { size = statSync(path).size; } catch { throw new SideError(`the ${who} wrote no float image (${name}) although it exited 0`); }
   if (size !== pixels * 4) {
-    throw new SideError(`the ${who}'s float image ${name} has ${size} bytes${size % 4 ? ' (not a whole number of float32 values)' : ''}; its configuration implies ${pixels} pixels = ${pixels * 4} bytes`);
+    throw new SideError(`the ${who}'s float image ${name} has ${size} bytes${size % 4 ? ' (not a whole number of float32 values)' : ''}; its configuration implies ${pixels} pixels = ${pixels * 4} bytes${kept ? ` (kept as ${kept})` : ''}`);
   }
   const buf = readFileSync(path);
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -360,7 +360,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     ev.writeJson('c.trace.json', cTrace);
     ev.writeJson('ts.trace.json', eng.trace);
     step = 'C image';
-    const cImg = readSizedImage(refImageFile!, cTrace.loops!.fpixels * cTrace.loops!.spixels, replay ? 'recorded C run' : 'C program', replay ? refImageFile! : 'c.float.bin');
+    const cPixels = cTrace.loops!.fpixels * cTrace.loops!.spixels;
+    if (!replay && existsSync(refImageFile!) && statSync(refImageFile!).size !== cPixels * 4) {
+      keep('c.float.bin.as-written', readFileSync(refImageFile!)); // what the C wrote, kept before it is judged
+    }
+    const cImg = readSizedImage(refImageFile!, cPixels, replay ? 'recorded C run' : 'C program', replay ? refImageFile! : 'c.float.bin', replay ? undefined : ev.file('c.float.bin.as-written'));
     keep('c.float.bin', new Uint8Array(cImg.buffer));
     keep('ts.float.bin', new Uint8Array(eng.image.buffer));
 

@@ -4,6 +4,8 @@
  * sentence and links to the raw evidence. Static and self-contained: inline CSS and JS,
  * relative links only, so it opens from disk.
  */
+import { clip } from '../contract.js';
+
 const esc = (s: unknown) => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const STYLE = `
@@ -55,7 +57,7 @@ export function indexHtml(summary: Any): string {
       [r.verdict, esc(r.verdict)],
       [r.outcome, `<span class="${esc(r.outcome)}">${esc(r.outcome)}</span>`],
       num(m.correlation, 9), num(m.identical_fraction === undefined ? undefined : 100 * m.identical_fraction, 3), num(m.sum_ratio, 9), num(m.max_dk, 2),
-      [m.first_divergence ?? '', esc((m.first_divergence ?? r.message ?? '').replace(/^First divergence: /, '').slice(0, 140))],
+      [m.first_divergence ?? '', esc(clip((m.first_divergence ?? r.message ?? '').replace(/^First divergence: /, ''), 160))],
       [String(r.wall_ms / 1000), (r.wall_ms / 1000).toFixed(2)],
     ];
     return `<tr>${cells.map(([v, h], i) => `<td${i >= 5 && i <= 8 || i === 10 ? ' class="num"' : ''} data-v="${esc(v)}">${h}</td>`).join('')}</tr>`;
