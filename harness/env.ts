@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './c/build.js';
+import { InputError } from './contract.js';
 
-export class InputError extends Error { override name = 'InputError'; }
 
 export function gitCommit(): { commit: string; dirty: boolean } {
   try {

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { simulate } from '../src/index.js';
+import { InputError } from './contract.js';
 import { diffImages, type ImageDiff } from './metrics/image.js';
 import { absoluteArgs, imageKey, loadCases, readFloatImage, type ReferenceCase } from './reference/cases.js';
 
@@ -45,7 +46,7 @@ export function replayCase(c: ReferenceCase, opts: { dtype?: 'float64' | 'float3
 export function replayAll(opts: { only?: string[]; dtype?: 'float64' | 'float32'; onRow?: (r: ReplayRow) => void } = {}): ReplayRow[] {
   const cases = loadCases().filter((c) => !opts.only || opts.only.includes(c.id));
   const missing = (opts.only ?? []).filter((id) => !cases.some((c) => c.id === id));
-  if (missing.length) throw new Error(`no recorded reference named ${missing.join(', ')}`);
+  if (missing.length) throw new InputError(`no recorded reference named ${missing.join(', ')}`);
   const rows: ReplayRow[] = [];
   for (const c of cases) for (const r of replayCase(c, { dtype: opts.dtype })) { rows.push(r); opts.onRow?.(r); }
   return rows;

@@ -18,9 +18,11 @@
  * A source that already traces (the hoidn golden fork: it has `-trace_pixel` and
  * `TRACE_C_PHI`) is detected and used as it is, built with -DTRACING.
  */
+import { InputError } from '../contract.js';
+
 export type CDialect = 'pristine' | 'golden' | 'nbparity-instrumented';
 
-export class InstrumentationError extends Error {
+export class InstrumentationError extends InputError {
   override name = 'InstrumentationError';
   constructor(readonly point: string, readonly found: number, readonly pattern: string) {
     super(`cannot instrument nanoBragg.c: recognised point '${point}' found ${found} times (expected once; pattern ${pattern}). ` +

@@ -4,13 +4,14 @@
  * appears together at least once, so that interactions are tested without a full grid.
  * Greedy AETG-style construction with a fixed seed, so the output is reproducible.
  */
+import { InputError } from '../contract.js';
 import { readFileSync } from 'node:fs';
 
 export interface Level { name: string; args: string; /** a known difference this level brings, e.g. {"spec": "C-PARITY-001"} */ known?: Partial<Record<'spec' | 'c-parity', string>> }
 export interface Factor { name: string; levels: Level[] }
 export interface FactorFile { suite: string; base: string; factors: Factor[]; candidates?: number; seed?: number }
 
-export class FactorError extends Error { override name = 'FactorError'; }
+export class FactorError extends InputError { override name = 'FactorError'; }
 
 export function loadFactors(path: string): FactorFile {
   let f: FactorFile;
