@@ -4,7 +4,7 @@
  * Live mode runs the user's nanoBragg.c; replay mode takes the C side from a recorded
  * reference. Both leave the same evidence folder.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildC, projectRoot, requireCSource, sha256, type BuiltC, type CSource } from '../c/build.js';
 import { detectDialect, instrument, type CDialect } from '../c/instrument.js';
@@ -124,7 +124,7 @@ export async function prepareC(opts: { cSource?: string; located?: CSource; cc?:
     const dir = makeScratch('nbparity-inst-');
     try {
       const copy = join(dir, 'nanoBragg.c');
-      (await import('node:fs')).writeFileSync(copy, inst);
+      writeFileSync(copy, inst);
       built = await buildC(copy, { cc: opts.cc, flags, displayName: source });
     } finally { removeScratch(dir); }
   } else {
@@ -289,7 +289,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
     let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
     const cDir = join(scratch, 'c'), tDir = join(scratch, 'ts');
-    (await import('node:fs')).mkdirSync(cDir); (await import('node:fs')).mkdirSync(tDir);
+    mkdirSync(cDir); mkdirSync(tDir);
     if (!traced) {
       step = 'engine pre-run'; side = 'engine';
       progress('engine pre-run to choose the traced pixel');
@@ -308,7 +308,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     // one engine side: run, then every output checked whole
     const runEngine = async (name: string, extra: string[]): Promise<EngineSide> => {
       const dir = join(scratch, name);
-      if (!existsSync(dir)) (await import('node:fs')).mkdirSync(dir);
+      if (!existsSync(dir)) mkdirSync(dir);
       const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       if (run.exitCode !== 0 || run.timedOut) throw engineFailure(run, keepLogs(run, name === 'ts' ? 'ts' : `${name}/ts`));
       const summary = engineJson(run);
@@ -335,7 +335,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       step = 'C run'; side = 'C';
       for (let r = 0; r < repeat; r++) {
         const dir = r === 0 ? cDir : join(scratch, `c${r + 1}`);
-        if (r > 0) (await import('node:fs')).mkdirSync(dir);
+        if (r > 0) mkdirSync(dir);
         progress(`running the C (OMP_NUM_THREADS=${omp})${repeat > 1 ? `, run ${r + 1} of ${repeat}` : ''}`);
         const run = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: dir, env: cEnv, timeoutMs, name: 'c' });
         if (run.exitCode !== 0 || run.timedOut) {

@@ -249,7 +249,14 @@ export function parseTrace(text: string, file = '<trace>'): ParsedTrace {
   if (dialects.size > 1) throw new TraceParseError(file, 0, '', `per-phi lines of several dialects (${[...dialects].join(', ')}) in one trace`);
   // skip lines are only printed by full-dialect traces: a pixel whose evaluations were all skipped is still one
   out.dialect = dialects.size ? [...dialects][0] : out.skips.length ? 'full' : 'none';
-  if (!out.loops && out.side === 'C') { out.loops = bannerLoops(text); out.loops_from = out.loops ? 'banner' : null; }
+  if (out.side === 'C') {
+    // the C says its loops twice when instrumented (TRACE_C_LOOPS and its banner): they must agree
+    const banner = bannerLoops(text);
+    if (!out.loops) { out.loops = banner; out.loops_from = banner ? 'banner' : null; }
+    else if (banner && LOOP_NAMES.some((n) => banner[n] !== out.loops![n])) {
+      throw new TraceParseError(file, 0, '', `TRACE_C_LOOPS (${LOOP_NAMES.map((n) => `${n}=${out.loops![n]}`).join(' ')}) disagrees with the C's banner (${LOOP_NAMES.map((n) => `${n}=${banner[n]}`).join(' ')})`);
+    }
+  }
   // full dialect: a φ line's block follows from its indices, and must be the block it sits in
   if (out.dialect === 'full' && out.loops) {
     const os = out.loops.oversample;
