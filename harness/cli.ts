@@ -418,7 +418,7 @@ async function main(argv: string[]): Promise<number> {
           display.stop();
           if (o.json) out({ evidence: r.dir, dtype_sweep: r.doc });
           else {
-            process.stdout.write(`${r.doc.conclusion}\n`);
+            process.stdout.write(`${r.doc.conclusion}\n  ${r.doc.run.against}\n`);
             for (const [mode, list] of Object.entries(r.doc.verdicts)) {
               const k = (list as Array<{ quantity: string; verdict: string; ratio: number | null; ratio_infinite: boolean; delta_float64: number | null; delta_float32: number | null }>).find((q) => q.quantity === 'k_frac');
               if (k) process.stdout.write(`  ${mode.padEnd(9)} k_frac: ${k.verdict} (Δ64 ${k.delta_float64}, Δ32 ${k.delta_float32}, r ${k.ratio_infinite ? '∞' : k.ratio})\n`);

@@ -247,7 +247,7 @@ function conclude(v: Record<string, QuantityVerdict[]>): string {
 
 function sweepMarkdown(d: any): string {
   const L: string[] = [];
-  L.push(`# nbparity dtype sweep`, '', `**Conclusion:** ${d.conclusion}`, '');
+  L.push(`# nbparity dtype sweep`, '', `**Conclusion:** ${d.conclusion}`, '', `${d.run.against}.`, '');
   L.push(`- ${d.run.mode === 'live' ? `C: \`${d.run.c.source}\` (sha256 ${d.run.c.source_sha256.slice(0, 16)}…, ${d.run.c.dialect}), ${d.run.c.compiler}, \`${d.run.c.flags.join(' ')}\`` : `C: recorded reference ${d.run.case}`}, OMP_NUM_THREADS=${d.run.omp_threads}`);
   L.push(`- pixels: ${d.run.pixels.map((p: { slow: number; fast: number }) => `(${p.slow}, ${p.fast})`).join(' ')}`, `- arguments: \`${d.run.nanobragg_args.join(' ')}\``, '');
   L.push('## Cells', '', '| cell | VG-1 | max \\|Δk_frac\\| | max \\|Δrot_b\\| (Å) | image correlation | bit-identical | sum ratio | wall |', '|---|---|---|---|---|---|---|---|');
