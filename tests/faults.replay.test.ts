@@ -93,4 +93,15 @@ describe('planted faults in a recorded reference, through replay', () => {
     expect(dm.vg1.k_frac.max_abs).toBe('NaN');
     expect(dm.vg1.k_frac.non_finite.count).toBe(1);
   });
+
+  it.each([
+    ['a gate failure', (dir: string, rep: string) => ['replay', '--case', dir, '--reports', rep, '--', '--phi-carryover-mode', 'c-parity'], 1],
+    ['an unknown case', (dir: string, rep: string) => ['replay', '--case', join(dir, 'nope'), '--reports', rep], 2],
+  ] as const)('a reader that closed both pipes does not change the exit code of %s', async (_n, argv, code) => {
+    const { spawn } = await import('node:child_process');
+    const dir = plant(TRACE, phiLine(1, (l) => l.replace(/ k_frac=\S+/, ' k_frac=nan')));
+    const child = spawn(process.execPath, [join('dist', 'harness', 'cli.js'), ...argv(dir, mkdtempSync(join(tmpdir(), 'nbparity-fixture-rep-')))]);
+    child.stdout.destroy(); child.stderr.destroy(); // like `2>&1 | head -0`: every line meets a closed pipe
+    expect(await new Promise((r) => child.on('exit', r))).toBe(code);
+  });
 });

@@ -306,12 +306,13 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const traceArgs = ['-trace_pixel', String(tracedPixel[0]), String(tracedPixel[1])];
 
     // one engine side: run, then every output checked whole
-    const runEngine = async (name: string, extra: string[]): Promise<EngineSide> => {
+    const runEngine = async (name: string, extra: string[], check?: (summary: any) => void): Promise<EngineSide> => {
       const dir = join(scratch, name);
       if (!existsSync(dir)) mkdirSync(dir);
       const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       if (run.exitCode !== 0 || run.timedOut) throw engineFailure(run, keepLogs(run, name === 'ts' ? 'ts' : `${name}/ts`));
       const summary = engineJson(run);
+      if (check) { step = 'traced pixel'; check(summary); step = 'engine run'; }
       const traceText = readFileSync(run.stderrFile, 'utf8').split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n';
       const traceName = name === 'ts' ? 'ts.trace.txt' : `${name}/ts.trace.txt`;
       keep(traceName, traceText);
@@ -323,7 +324,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 
     step = 'engine run'; side = 'engine';
     progress(`running the engine (${mode}, ${dtype})`);
-    const eng = await runEngine('ts', []);
+    const eng = await runEngine('ts', [], (summary) => checkTracedPixel(tracedPixel, summary.detector));
     validate('trace', eng.trace);
 
     // run the C (more than once when its output may not be reproducible)
@@ -514,6 +515,17 @@ export function recordFailure(ev: EvidenceDir, e: unknown, step: string, side: s
     if (!ev.isSealed) ev.sealFailed({ step: err.step ?? step, side: err.side ?? side, exit_code: exit, kind: err.name ?? 'Error', message: err.message ?? String(e), kept });
   } catch { /* the folder stays 'incomplete'; the error below still names it */ }
   if (e && typeof e === 'object') Object.assign(e, { evidence: ev.path, step: err.step ?? step, side: err.side ?? side ?? undefined });
+}
+
+/** A traced pixel neither side evaluates (off the detector, outside -roi) is a usage error, not an incomplete trace. */
+export function checkTracedPixel([slow, fast]: [number, number], detector: { fpixels: number; spixels: number; roi: { xmin: number; xmax: number; ymin: number; ymax: number } }): void {
+  const { fpixels, spixels, roi } = detector;
+  if (slow < 0 || fast < 0 || slow >= spixels || fast >= fpixels) {
+    throw new InputError(`-trace_pixel ${slow} ${fast} is outside the detector (${fpixels}x${spixels} pixels: slow 0..${spixels - 1}, fast 0..${fpixels - 1})`);
+  }
+  if (fast < roi.xmin || fast > roi.xmax || slow < roi.ymin || slow > roi.ymax) {
+    throw new InputError(`-trace_pixel ${slow} ${fast} is outside the rendered -roi (fast ${roi.xmin}..${roi.xmax}, slow ${roi.ymin}..${roi.ymax}): neither side evaluates it`);
+  }
 }
 
 function engineJson(run: RunRecord): any {

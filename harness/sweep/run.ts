@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../c/build.js';
-import { againstLine, imageMetrics, prepareC, readSizedImage, recordFailure, resolveCaseDir, splitArgs, type PreparedC } from '../compare/run.js';
+import { againstLine, checkTracedPixel, imageMetrics, prepareC, readSizedImage, recordFailure, resolveCaseDir, splitArgs, type PreparedC } from '../compare/run.js';
 import { GateFailedError } from '../contract.js';
 import { makeScratch, removeScratch } from '../run/lifecycle.js';
 import { checkComplete } from '../trace/complete.js';
@@ -115,6 +115,7 @@ export async function runSweep(o: SweepOptions) {
       cell.traces = pixels.map((p) => traceOfPixel(text, p, `${sub}/ts.trace.txt`));
       for (const t of cell.traces) checkComplete(t, 'engine', `${sub}/ts.trace.txt`);
       const det = JSON.parse(readFileSync(cell.run.stdoutFile, 'utf8')).detector;
+      for (const p of pixels) checkTracedPixel(p, det);
       cell.image = readSizedImage(join(dir, 'ts.float.bin'), det.fpixels * det.spixels, 'engine', `${sub}/ts.float.bin`);
       ev.write(`${sub}/ts.trace.txt`, text.split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n');
       ev.write(`${sub}/ts.float.bin`, new Uint8Array(cell.image.buffer));

@@ -75,6 +75,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// a closed pipe (nbparity ... | head) ends the output quietly
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
+// a closed pipe (nanobragg-ts ... | head) stops the output, never the run: the exit code stays the run's
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
 main(process.argv.slice(2)).then((c) => { process.exitCode = c; });
