@@ -91,6 +91,16 @@ describe.skipIf(!hasCc)('failures of the C side', () => {
     expect(readFileSync(first.binary).length).toBeGreaterThan(1000);
   });
 
+  it.each([
+    ['off the detector', ['-trace_pixel', '20', '3'], /-trace_pixel 20 3 is outside the detector \(8x8 pixels: slow 0\.\.7, fast 0\.\.7\)/],
+    ['outside -roi', ['-roi', '0', '3', '0', '3', '-trace_pixel', '5', '5'], /-trace_pixel 5 5 is outside the rendered -roi \(fast 0\.\.3, slow 0\.\.3\): neither side evaluates it/],
+  ] as Array<[string, string[], RegExp]>)('a traced pixel %s is a usage error (exit 2), not an incomplete trace', (_n, extra, says) => {
+    const base = args.filter((a, i) => !(a === '-trace_pixel' || args[i - 1] === '-trace_pixel' || args[i - 2] === '-trace_pixel'));
+    const r = nbparity(['compare', '--reports', mkdtempSync(join(tmpdir(), 'nbparity-rep-')), '--c-source', fakeC('  return 0;'), ...base, ...extra]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(says);
+  });
+
   it('a crash is reported with its logs and exit 3', () => {
     const reports = mkdtempSync(join(tmpdir(), 'nbparity-rep-'));
     const r = nbparity(['compare', '--reports', reports, '--c-source', fakeC('  fprintf(stderr, "about to fail\\n"); abort();'), ...args]);
