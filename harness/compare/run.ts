@@ -10,7 +10,7 @@ import { buildC, projectRoot, requireCSource, sha256, type BuiltC, type CSource 
 import { detectDialect, instrument, type CDialect } from '../c/instrument.js';
 import { runSide, SideFailedError, describeEnd, type RunRecord } from '../run/side.js';
 import { makeScratch, removeScratch } from '../run/lifecycle.js';
-import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
+import { phiKey, traceOfPixel, type ParsedTrace } from '../trace/parse.js';
 import { checkComplete, type CompletenessReport } from '../trace/complete.js';
 import { validate } from '../schemas/validate.js';
 import { diffImages, type ImageDiff } from '../metrics/image.js';
@@ -374,14 +374,18 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       step = 'C reproducibility';
       for (let r = 1; r < cRuns.length; r++) {
         const again = readSizedImage(join(scratch, `c${r + 1}`, 'c.float.bin'), cImg.length, 'C program', `c.run${r + 1}.float.bin`);
+        // each run's trace is held to the same standard (complete, parsed whole) before the two are compared
+        const otherName = `c.run${r + 1}.trace.txt`;
         const otherText = readFileSync(cRuns[r].stdoutFile, 'utf8');
-        const pixelLines = (t: string) => { try { const p = traceOfPixel(t, tracedPixel, 'c'); return JSON.stringify(p.phi.map((e) => e.values)) + JSON.stringify(p.final); } catch { return t; } };
+        const other = traceOfPixel(otherText, tracedPixel, otherName);
+        checkComplete(other, `C (run ${r + 1})`, otherName);
+        const values = (t: ParsedTrace) => JSON.stringify([t.blocks.map((b) => b.values), t.phi.map((e) => [phiKey(e), e.values]), t.final, t.skips.map((k) => [k.block, k.source])]);
         let differ = 0, maxAbs = 0;
         for (let i = 0; i < cImg.length; i++) if (!Object.is(cImg[i], again[i])) { differ++; const d = Math.abs(cImg[i] - again[i]); if (!(d <= maxAbs)) maxAbs = d; }
-        const traceDiffers = pixelLines(cTraceText) !== pixelLines(otherText);
+        const traceDiffers = values(cTrace) !== values(other);
         if (differ || traceDiffers) {
           keep(`c.run${r + 1}.float.bin`, new Uint8Array(again.buffer));
-          keepLogs(cRuns[r], `c.run${r + 1}`);
+          keep(otherName, otherText);
           throw new NotReproducibleError(`C output not reproducible: run 1 and run ${r + 1} of the same C (OMP_NUM_THREADS=${omp}${eng.summary.crystal?.interpolate ? ', interpolation on: its threads share the interpolation switch' : ''}) differ in ${differ} of ${cImg.length} pixels (max |Δ| ${maxAbs})${traceDiffers ? ' and in the traced pixel' : ''}; the engine is not judged. Kept: ${ev.file('c.float.bin')}, ${ev.file(`c.run${r + 1}.float.bin`)}`);
         }
       }
