@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const meta = { c_source: src, c_sha256: built.sourceSha256, compiler: built.compilerVersion, flags: built.flags, node: process.version, runs };
   if (json) process.stdout.write(JSON.stringify({ ...meta, results }, null, 2) + '\n');
-  else process.stdout.write(`(median of ${runs} whole-process runs after one warm-up; C ${src}, sha256 ${built.sourceSha256.slice(0, 12)}, ${built.compilerVersion}, node ${process.version})\n`);
+  else process.stdout.write(`(median of ${runs} whole-process runs after one warm-up; C ${src.path}, sha256 ${built.sourceSha256.slice(0, 12)}, ${built.compilerVersion}, node ${process.version})\n`);
   return 0;
 }
 
