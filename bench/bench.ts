@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { exitCodeFor } from '../harness/contract.js';
 import { buildC, candidates, findCSource } from '../harness/c/build.js';
 import { diffImages } from '../harness/metrics/image.js';
 
@@ -95,4 +96,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(`bench: ${(e as Error).message}\n`); process.exitCode = 1; });
+main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(`bench: ${(e as Error).message}\n`); process.exitCode = exitCodeFor(e); });
