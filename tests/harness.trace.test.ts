@@ -154,6 +154,18 @@ describe('first divergence', () => {
     b.blocks[0].values.pix0_vector_meters[1] += 1e-6;
     expect(firstDivergence(c, b, pairPhi(c, b).pairs)).toMatchObject({ stage: 'detector geometry', quantity: 'pix0_vector_meters', component: 1 });
   });
+
+  it('treats equal infinities as agreeing and a one-sided NaN as a divergence that says it is not finite', () => {
+    const cp = engineTrace('phi10', 'c-parity');
+    const cInf = clone(c), tInf = clone(cp);
+    cInf.final.I_pixel_final[0] = Infinity; tInf.final.I_pixel_final[0] = Infinity;
+    expect(firstDivergence(cInf, tInf, pairPhi(cInf, tInf).pairs)).toBeNull();
+    const tNan = clone(cp);
+    tNan.phi.find((e) => e.phi_tic === 3)!.values.k_frac[0] = NaN;
+    const d = firstDivergence(c, tNan, pairPhi(c, tNan).pairs)!;
+    expect(d).toMatchObject({ stage: 'fractional hkl', quantity: 'k_frac', location: { phi_tic: 3 } });
+    expect(d.sentence).toMatch(/vs engine NaN \(not finite; tolerance 1e-9 relative\)\.$/);
+  });
 });
 
 describe('C-PARITY-001 detection', () => {

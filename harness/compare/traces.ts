@@ -172,7 +172,7 @@ function firstOutOfTol(c: number[], ts: number[] | undefined, tol: DivergenceTol
   if (!ts || ts.length !== c.length) return null;
   const scale = Math.max(norm(c), norm(ts));
   for (let i = 0; i < c.length; i++) {
-    if (Number.isNaN(c[i]) && Number.isNaN(ts[i])) continue;
+    if (c[i] === ts[i] || (Number.isNaN(c[i]) && Number.isNaN(ts[i]))) continue; // equal, infinities included
     const abs = Math.abs(c[i] - ts[i]);
     const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
     if (!(rel <= tol.rel)) return { i, abs: Number.isNaN(abs) ? Infinity : abs, rel };
