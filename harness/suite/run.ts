@@ -51,11 +51,14 @@ const testDir = (c: SuiteCase, mode: PhiMode) => `${c.id}__${mode}`;
  */
 export function effectiveExpectation(c: SuiteCase, mode: PhiMode, present: boolean | null): { verdict: 'pass' | 'known-diff'; reason: string } {
   const declared = c.expect[mode];
-  const cause = Object.values(c.expect).map((e) => causeIn(e.reason)).find((x) => x) ?? null;
+  const cause = caseCause(c);
   if (!cause || present === null) return declared;
   if (cause.counterfactual(mode, present) === null) return { verdict: 'pass', reason: '' };
   return { verdict: 'known-diff', reason: declared.verdict === 'known-diff' ? declared.reason : `${cause.id} ${present ? 'is in' : 'is absent from'} this C build; ${mode} mode ${present ? 'does not emulate it' : 'emulates it'}` };
 }
+
+/** The known cause a case's expectations name (in either mode), if any. */
+function caseCause(c: SuiteCase) { return Object.values(c.expect).map((e) => causeIn(e.reason)).find((x) => x) ?? null; }
 
 function sameArgs(a: string[], b: string[]): boolean { return a.length === b.length && a.every((x, i) => x === b[i]); }
 
@@ -96,7 +99,7 @@ export async function runSuite(o: SuiteOptions) {
       }
       const engineArgs = ['--phi-carryover-mode', phiMode, '--dtype', c.dtype, ...(c.pixels[0] ? ['-trace_pixel', String(c.pixels[0][0]), String(c.pixels[0][1])] : [])];
       const evidencePath = join(ev.path, 'cases', testDir(c, phiMode));
-      const cause = Object.values(c.expect).map((e) => causeIn(e.reason)).find((x) => x) ?? null;
+      const cause = caseCause(c);
       try {
         const r = await runCompare({
           args: replayCase ? engineArgs : [...c.args, ...engineArgs], replayCase, prepared: prepared ?? undefined, ompThreads: c.ompThreads, timeoutSec: o.timeoutSec,
