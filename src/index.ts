@@ -6,7 +6,7 @@
  *   simulate(argv) → float image, statistics, warnings (and traces through a sink)
  *   writeOutputs(result) → the files the C writes
  */
-import { parseNanoBraggArgs, type NanoBraggOptions } from './cli/argv.js';
+import { parseNanoBraggArgs, type NanoBraggOptions } from './config/argv.js';
 import { resolveConfig, type SimulationConfig } from './config/resolve.js';
 import { fdumpBytes } from './crystal/hkl.js';
 import { precisionFor } from './math/precision.js';
@@ -17,7 +17,7 @@ import {
   type ImageStatistics,
 } from './io/outputs.js';
 
-export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type PhiMode } from './cli/argv.js';
+export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type PhiMode } from './config/argv.js';
 export { resolveConfig, type SimulationConfig } from './config/resolve.js';
 export type { Dtype } from './math/precision.js';
 export type { TraceSink } from './physics/render.js';

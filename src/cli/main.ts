@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FlagError, simulateAsync, writeOutputs } from '../index.js';
-import { optionNames, RTD } from './argv.js';
+import { optionNames } from '../config/argv.js';
+import { RTD } from '../math/constants.js';
 import { cfmtG } from '../io/cformat.js';
 
 const HELP = `usage: nanobragg-ts [engine options] <nanoBragg.c arguments>

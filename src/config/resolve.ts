@@ -7,7 +7,8 @@
  * All arithmetic goes through the precision kernel, so float32 mode rounds the set-up too.
  */
 import { existsSync } from 'node:fs';
-import { FlagError, RTD, type ConventionName, type NanoBraggOptions, type PhiMode, type PivotName, type XtalShape } from '../cli/argv.js';
+import { FlagError, type ConventionName, type NanoBraggOptions, type PhiMode, type PivotName, type XtalShape } from './argv.js';
+import { RTD } from '../math/constants.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
 import { NrRandom, mosaicRotationUmat, umat2misset, type Seed } from '../math/rng.js';
 import { cross, dot, rotateAxis, rotateXYZ, unitize, vec, vectorRescale, vectorScale, type Vec } from '../math/vec3.js';

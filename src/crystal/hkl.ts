@@ -4,7 +4,7 @@
  * reads back when no -hkl is given, and the padded F grid.
  */
 import { readFileSync } from 'node:fs';
-import { FlagError } from '../cli/argv.js';
+import { FlagError } from '../config/argv.js';
 
 /** The C's Fhkl[h_range+1][k_range+1][l_range+1] as one flat array. */
 export interface HklGrid {

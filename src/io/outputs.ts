@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { SimulationConfig } from '../config/resolve.js';
-import { RTD } from '../cli/argv.js';
+import { RTD } from '../math/constants.js';
 import type { NrRandom, Seed } from '../math/rng.js';
 import type { RenderStats } from '../physics/render.js';
 import { cfmtG } from './cformat.js';

@@ -11,7 +11,7 @@
 import type { Precision } from '../math/precision.js';
 import { rotateAxis, unitize, vec, type Vec } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
-import { RTD } from '../cli/argv.js';
+import { RTD } from '../math/constants.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 
 export interface RenderStats {

@@ -15,7 +15,7 @@
 import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
 
-export const RTD = 180.0 * (1 / Math.PI);
+import { RTD } from '../math/constants.js';
 
 export type PivotName = 'SAMPLE' | 'BEAM';
 export type ConventionName = 'CUSTOM' | 'ADXV' | 'MOSFLM' | 'XDS' | 'DIALS' | 'DENZO';
