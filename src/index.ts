@@ -6,6 +6,7 @@
  *   simulate(argv) → float image, statistics, warnings (and traces through a sink)
  *   writeOutputs(result) → the files the C writes
  */
+import { commitOutputs, type PlannedOutput } from './io/commit.js';
 import { parseNanoBraggArgs, type NanoBraggOptions } from './config/argv.js';
 import { resolveConfig, type SimulationConfig } from './config/resolve.js';
 import { fdumpBytes } from './crystal/hkl.js';
@@ -13,10 +14,11 @@ import { precisionFor } from './math/precision.js';
 import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
 import { renderImageParallel } from './physics/parallel.js';
 import {
-  floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmBytes, smvBytes, writeFileAtomic,
+  floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmBytes, smvBytes,
   type ImageStatistics,
 } from './io/outputs.js';
 
+export { OutputError } from './io/commit.js';
 export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type PhiMode } from './config/argv.js';
 export { resolveConfig, type SimulationConfig } from './config/resolve.js';
 export type { Dtype } from './math/precision.js';
@@ -65,27 +67,33 @@ export async function simulateAsync(args: readonly string[] | NanoBraggOptions, 
 
 export interface WrittenOutputs { files: string[]; intfileScale: number; pgmScale?: number; noise?: { photons: number; overloads: number } }
 
-/** Write the files the C writes, in its order: Fdump (with -hkl), float, int, PGM, noise. */
+/**
+ * Write the files the C writes (Fdump with -hkl, float, int, PGM, noise) as one set: all of
+ * them or none (src/io/commit.ts). An output that cannot be written is an OutputError naming
+ * its flag, the user's path and the cause, and no earlier output has been replaced.
+ */
 export function writeOutputs(result: SimulationResult): WrittenOutputs {
   const { config: cfg, image, stats } = result;
   const O = cfg.outputs;
-  const files: string[] = [];
-  if (O.writeFdump && cfg.crystal.hkl) { writeFileAtomic(O.dumpFile, fdumpBytes(cfg.crystal.hkl)); files.push(O.dumpFile); }
-  writeFileAtomic(O.floatFile, floatImageBytes(image)); files.push(O.floatFile);
+  const set: PlannedOutput[] = [];
+  if (O.writeFdump && cfg.crystal.hkl) set.push({ flag: 'Fdump', path: O.dumpFile, data: fdumpBytes(cfg.crystal.hkl) });
+  set.push({ flag: '-floatfile', path: O.floatFile, data: floatImageBytes(image) });
   const scale = intfileScale(cfg, stats);
   const ints = intImage(cfg, image, scale);
-  writeFileAtomic(O.intFile, smvBytes(cfg, ints)); files.push(O.intFile);
-  const out: WrittenOutputs = { files, intfileScale: scale };
+  set.push({ flag: '-intfile', path: O.intFile, data: smvBytes(cfg, ints) });
+  const out: WrittenOutputs = { files: [], intfileScale: scale };
   if (O.writePgm) {
     let pgmScale = O.pgmScale;
     if (pgmScale <= 0.0) { pgmScale = scale; if (stats.rmsd > 0.0) pgmScale = 250.0 / (5.0 * stats.rmsd); }
-    writeFileAtomic(O.pgmFile, pgmBytes(cfg, image, pgmScale)); files.push(O.pgmFile);
+    set.push({ flag: '-pgmfile', path: O.pgmFile, data: pgmBytes(cfg, image, pgmScale) });
     out.pgmScale = pgmScale;
   }
   if (O.writeNoise) {
     const noise = noiseImage(cfg, image, ints, cfg.rng);
-    writeFileAtomic(O.noiseFile, smvBytes(cfg, noise.pixels)); files.push(O.noiseFile);
+    set.push({ flag: '-noisefile', path: O.noiseFile, data: smvBytes(cfg, noise.pixels) });
     out.noise = { photons: noise.photons, overloads: noise.overloads };
   }
+  commitOutputs(set);
+  out.files = set.map((f) => f.path);
   return out;
 }

@@ -5,7 +5,7 @@
  * Exit codes: 0 done, 2 bad command line or input file, 1 anything else.
  */
 import { performance } from 'node:perf_hooks';
-import { FlagError, simulateAsync, writeOutputs } from '../index.js';
+import { FlagError, OutputError, simulateAsync, writeOutputs } from '../index.js';
 import { optionNames } from '../config/argv.js';
 import { RTD } from '../math/constants.js';
 import { cfmtG } from '../io/cformat.js';
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof FlagError) {
+    if (e instanceof FlagError || e instanceof OutputError) {
       process.stderr.write(`nanobragg-ts: error: ${e.message}\n`);
       return 2;
     }

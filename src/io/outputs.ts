@@ -4,7 +4,8 @@
  * Every file is written to a temporary name and renamed into place, so an interrupted
  * run never leaves a half-written file under the final name.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { writeAll } from './commit.js';
 import { dirname, basename, join } from 'node:path';
 import type { SimulationConfig } from '../config/resolve.js';
 import { RTD } from '../math/constants.js';
@@ -25,11 +26,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
-      for (let off = 0; off < bytes.byteLength;) {
-        const n = writeSync(fd, bytes, off, bytes.byteLength - off);
-        if (n <= 0) throw Object.assign(new Error(`ENOSPC: no progress writing '${path}' (${off} of ${bytes.byteLength} bytes)`), { code: 'ENOSPC' });
-        off += n;
-      }
+      writeAll(fd, bytes, path);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
