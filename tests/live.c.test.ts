@@ -40,4 +40,12 @@ describe.skipIf(!source)('live nanoBragg.c', () => {
     expect(d.identicalFraction, `max ulp ${d.maxUlp}, max rel ${d.maxRel}`).toBeGreaterThanOrEqual(0.999);
     expect(d.outside).toBe(0);
   });
+
+  it.each([['-lambda', '0'], ['-distance', '0']])('%s %s without -oversample: the C finishes (oversample INT_MIN → 1); the engine too, byte for byte', async (flag, v) => {
+    const args = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-detpixels', '24', '-nonoise', '-nopgm', flag, v];
+    const built = await buildC(source!.path);
+    const c = await runC(built.binary, args, 1);
+    const ts = simulate([...args, '--phi-carryover-mode', 'c-parity']).image;
+    expect(Buffer.from(ts.buffer).equals(Buffer.from(c.buffer))).toBe(true);
+  });
 });

@@ -23,6 +23,8 @@ engine options (double dash, never passed to or taken from the C):
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
+  --max-memory SIZE                  memory budget (default: this machine's memory); a run whose estimate
+                                     (images, HKL grid, source and rotation tables) exceeds it stops with exit 2
   --json                             print a JSON summary on stdout (log and traces go to stderr)
   --help                             this text
 
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
         goniometer: { phi0_deg: G.phi0 * RTD, phistep_deg: G.phistep * RTD, phisteps: G.phisteps, spindle: Array.from(G.spindle.subarray(1)) },
         crystal: { N: [X.Na, X.Nb, X.Nc], cell: X.cell, mosaic_domains: X.mosaicDomains, interpolate: X.interpolate },
         sampling: { oversample: cfg.sampling.oversample, steps: cfg.sampling.steps },
+        plan: { evaluations: cfg.plan.evaluations, memory_bytes: cfg.plan.memoryBytes, memory_limit_bytes: cfg.plan.memoryLimit },
         stats: s, warnings: result.warnings, log: cfg.log, outputs: written,
         timing_ms: { simulate: t1 - t0, write: t2 - t1 },
       }, null, 2) + '\n');

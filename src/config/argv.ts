@@ -14,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
+import { parseSize } from './budget.js';
 
 import { RTD } from '../math/constants.js';
 
@@ -80,6 +81,8 @@ export interface NanoBraggOptions {
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
   /** worker threads for rendering (the result is the same bits as one thread) */
   threads: number;
+  /** --max-memory: the memory budget in bytes (null: this machine's memory) */
+  maxMemory: number | null;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
   /** things the parser did that the user may not expect (C quirks), for the log */
@@ -115,7 +118,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null,
     seen: [],
     notes: [],
   };
@@ -386,6 +389,7 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
     if (n < 1) throw new FlagError('--threads', `must be at least 1 (or auto), got ${n}`);
     o.threads = n;
   },
+  '--max-memory': (o, v) => { o.maxMemory = parseSize('--max-memory', v); },
   '--dtype': (o, v) => {
     if (v !== 'float64' && v !== 'float32') throw new FlagError('--dtype', `expects float64 or float32, got '${v}'`);
     o.dtype = v;

@@ -8,7 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { FlagError, type ConventionName, type NanoBraggOptions, type PhiMode, type PivotName, type XtalShape } from './argv.js';
-import { RTD } from '../math/constants.js';
+import { cInt, RTD } from '../math/constants.js';
+import { budgetOf, BYTES_PER_PIXEL, fmtBytes, need } from './budget.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
 import { NrRandom, mosaicRotationUmat, umat2misset, type Seed } from '../math/rng.js';
 import { cross, dot, rotateAxis, rotateXYZ, unitize, vec, vectorRescale, vectorScale, type Vec } from '../math/vec3.js';
@@ -73,6 +74,8 @@ export interface SimulationConfig {
   dtype: Dtype;
   beam: Beam; detector: Detector; goniometer: Goniometer; crystal: Crystal; sampling: Sampling; outputs: Outputs;
   tracePixels: Array<[number, number]>;
+  /** what the run will cost: evaluations, estimated bytes of memory, and the limit they were checked against */
+  plan: { evaluations: number; memoryBytes: number; memoryLimit: number };
   /** the C's random-number state after set-up (the noise image continues its shared table) */
   rng: NrRandom;
   /** human-readable decisions the C prints (convention, auto-selections, warnings) */
@@ -88,15 +91,19 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   const r = P.r;
   const log: string[] = [...o.notes];
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const budget = budgetOf(o.maxMemory);
+  let memory = 0; // the estimate, part by part, checked before each large allocation
+  const claim = (flag: string, what: string, bytes: number) => { need(budget, flag, what, bytes); memory += bytes; need(budget, flag, `this run (${what} and the rest)`, memory); };
 
   // ---- fill in blanks (l.1118-1170)
   let pixelSize = r(o.pixelSize);
   let detsizeF = r(o.detsizeF), detsizeS = r(o.detsizeS);
   if (o.fpixels) detsizeF = r(pixelSize * o.fpixels);
   if (o.spixels) detsizeS = r(pixelSize * o.spixels);
-  const fpixels = Math.ceil(r(r(detsizeF / pixelSize) - 0.5));
-  const spixels = Math.ceil(r(r(detsizeS / pixelSize) - 0.5));
+  const fpixels = cInt(Math.ceil(r(r(detsizeF / pixelSize) - 0.5)));
+  const spixels = cInt(Math.ceil(r(r(detsizeS / pixelSize) - 0.5)));
   if (!(fpixels > 0) || !(spixels > 0)) throw new FlagError('-detpixels', `detector has no pixels (${fpixels}x${spixels})`);
+  claim(o.fpixels || o.spixels ? '-detpixels' : '-detsize', `a ${fpixels}x${spixels}-pixel detector`, fpixels * spixels * BYTES_PER_PIXEL);
 
   let fluence = r(o.fluence), flux = r(o.flux);
   const exposure = r(o.exposure), beamsize = r(o.beamsize);
@@ -197,7 +204,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   if (phisteps < 0) {
     if (osc < 0.0) {
       if (phistep <= 0.0) { phisteps = 1; osc = 0.0; phistep = 0.0; } else { osc = phistep; phisteps = 2; }
-    } else if (phistep <= 0.0) { phisteps = 2; phistep = r(osc / 2.0); } else phisteps = Math.ceil(r(osc / phistep));
+    } else if (phistep <= 0.0) { phisteps = 2; phistep = r(osc / 2.0); } else phisteps = cInt(Math.ceil(r(osc / phistep)));
   } else {
     if (phisteps === 0) phisteps = 1;
     if (osc < 0.0) {
@@ -209,13 +216,16 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
     if (steps <= 0) {
       if (range < 0.0) {
         if (step <= 0.0) { steps = 1; range = 0.0; step = 0.0; } else { range = step; steps = 2; }
-      } else if (step <= 0.0) { step = range; steps = 2; } else steps = Math.ceil(r(range / step));
+      } else if (step <= 0.0) { step = range; steps = 2; } else steps = cInt(Math.ceil(r(range / step)));
     } else if (range < 0.0) {
       if (step <= 0.0) { range = fullRange; step = r(range / steps); } else { range = step; steps = 2; }
     } else if (step <= 0.0) { if (steps <= 1) steps = 2; step = r(range / (steps - 1)); }
     if (range <= 0.0 || step <= 0.0 || steps <= 0) { steps = 1; range = 0.0; step = 0.0; }
     return { range, step, steps };
   };
+  if (phisteps < 1) {
+    throw new FlagError('-phistep', `osc/phistep = ${osc / phistep} φ steps does not fit nanoBragg.c's int (it becomes ${phisteps}, and the C then runs no φ step at all)`);
+  }
   const hdiv = div(o.hdivrange, o.hdivstep, o.hdivsteps, 1.0);
   const vdiv = div(o.vdivrange, o.vdivstep, o.vdivsteps, 1.0);
   const disp = div(o.dispersion, -1, o.dispsteps, 1.0);
@@ -393,7 +403,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   if (xtalsizeMax < xb) xtalsizeMax = xb;
   if (xtalsizeMax < xc) xtalsizeMax = xc;
   const reciprocalPixelSize = r(r(lambda0 * distance) / pixelSize);
-  let recommendedOversample = Math.ceil(r(r(3.0 * xtalsizeMax) / reciprocalPixelSize));
+  let recommendedOversample = cInt(Math.ceil(r(r(3.0 * xtalsizeMax) / reciprocalPixelSize)));
   if (recommendedOversample <= 0) recommendedOversample = 1;
   let oversample = o.oversample;
   if (oversample <= 0) { oversample = recommendedOversample; log.push(`auto-selected ${oversample}-fold oversampling`); }
@@ -402,9 +412,10 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   // ---- structure factors (l.2103-2258)
   let hkl: HklGrid | null = null;
   let writeFdump = false;
-  if (hklFile !== null) { hkl = readHklFile(hklFile, o.defaultF); writeFdump = true; }
-  else if (dumpExists) { hkl = readFdump(o.dumpFile); log.push(`reading Fs from ${o.dumpFile}`); }
+  if (hklFile !== null) { hkl = readHklFile(hklFile, o.defaultF, budget); writeFdump = true; }
+  else if (dumpExists) { hkl = readFdump(o.dumpFile, budget); log.push(`reading Fs from ${o.dumpFile}`); }
   if (!hkl || hkl.hkls === 0) interpolate = 0;
+  if (hkl) memory += hkl.F.byteLength;
   if (o.stolFile !== null) readColumns('-stol', o.stolFile, 2); // read, never used (as in the C)
 
   // ---- sources (l.2319-2437)
@@ -418,6 +429,8 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
       srcL.push(isNaN(row[4]) ? lambda0 : r(row[4]));
     }
   } else {
+    const upTo = hdiv.steps * vdiv.steps * disp.steps;
+    claim('-divsteps/-dispsteps', `${hdiv.steps}x${vdiv.steps} divergence × ${disp.steps} dispersion = ${upTo} sources`, upTo * 7 * 8);
     const v = vec(), nvv = vec();
     for (let hdivTic = 0; hdivTic < hdiv.steps; ++hdivTic) {
       for (let vdivTic = 0; vdivTic < vdiv.steps; ++vdivTic) {
@@ -446,6 +459,10 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   srcX = srcY = srcZ = [];
 
   // ---- mosaic domains (l.2439-2452): domain 0 uses its draws, then becomes the identity
+  // (the rotation table holds every φ step × mosaic domain: src/physics/lattice.ts)
+  // (each worker thread gets its own copy of the table)
+  claim('-phisteps/-mosaic_domains', `${phisteps} φ steps × ${mosaicDomains} mosaic domains`,
+    mosaicDomains * 72 + (phisteps * mosaicDomains * 72 + phisteps * 16) * (1 + (o.threads > 1 ? o.threads : 0)));
   const mosaicUmats = new Float64Array(mosaicDomains * 9);
   const mosaicSeed: Seed = { value: o.mosaicSeed };
   for (let m = 0; m < mosaicDomains; m++) {
@@ -465,6 +482,9 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   log.push(`${phisteps} phi steps from ${phi0Deg(o.phi0)} to ${(o.phi0 + osc) * RTD} degrees`);
   log.push(`${oversample}x${oversample} pixel oversample steps`);
   log.push(`${sources} sources, ${mosaicDomains} mosaic domains, ${Na}x${Nb}x${Nc} cells`);
+  const roiPixels = Math.max(0, Math.min(roi.xmax, fpixels - 1) - Math.max(roi.xmin, 0) + 1) * Math.max(0, Math.min(roi.ymax, spixels - 1) - Math.max(roi.ymin, 0) + 1);
+  const plan = { evaluations: roiPixels * oversample * oversample * thicksteps * sources * phisteps * mosaicDomains, memoryBytes: memory, memoryLimit: budget.limit };
+  log.push(`work: ${plan.evaluations.toExponential(3)} evaluations (${roiPixels} pixels × ${oversample}² sub-pixels × ${thicksteps} layers × ${sources} sources × ${phisteps} φ × ${mosaicDomains} mosaic), about ${fmtBytes(memory)} of memory`);
 
   return {
     dtype: o.dtype,
@@ -497,6 +517,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
       intfileScale: o.intfileScale, pgmScale: o.pgmScale, adc: o.adc, seed: o.seed ?? -now(),
     },
     tracePixels: o.tracePixels,
+    plan,
     rng,
     log,
   };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FlagError } from '../config/argv.js';
+import { budgetOf, need, type Budget } from '../config/budget.js';
 
 /** The C's Fhkl[h_range+1][k_range+1][l_range+1] as one flat array. */
 export interface HklGrid {
@@ -27,14 +28,15 @@ function readText(flag: string, path: string): string {
 
 const NUM_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/;
 
-function allocate(hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number): HklGrid {
+function allocate(flag: string, budget: Budget, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number): HklGrid {
   const hRange = hMax - hMin + 1, kRange = kMax - kMin + 1, lRange = lMax - lMin + 1;
   const sK = lRange + 1, sH = (kRange + 1) * sK;
+  need(budget, flag, `the structure-factor grid for h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax}`, (hRange + 1) * sH * 8);
   return { hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, sH, sK, F: new Float64Array((hRange + 1) * sH), hkls: 0 };
 }
 
 /** Read an `h k l F` text file the way the C does; malformed content is an error naming the line. */
-export function readHklFile(path: string, defaultF: number): HklGrid {
+export function readHklFile(path: string, defaultF: number, budget: Budget = budgetOf(null)): HklGrid {
   const text = readText('-hkl', path);
   const rows: { h: number; k: number; l: number; F: number }[] = [];
   const lines = text.split('\n');
@@ -61,7 +63,7 @@ export function readHklFile(path: string, defaultF: number): HklGrid {
     if (hMin > h) hMin = h; if (kMin > k) kMin = k; if (lMin > l) lMin = l;
     if (hMax < h) hMax = h; if (kMax < k) kMax = k; if (lMax < l) lMax = l;
   }
-  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax);
+  const g = allocate('-hkl', budget, hMin, hMax, kMin, kMax, lMin, lMax);
   if (defaultF !== 0.0) {
     for (let h0 = 0; h0 < g.hRange; h0++)
       for (let k0 = 0; k0 < g.kRange; k0++)
@@ -79,14 +81,14 @@ export function fdumpBytes(g: HklGrid): Buffer {
 }
 
 /** Read an Fdump.bin written by the C or by this engine. */
-export function readFdump(path: string): HklGrid {
+export function readFdump(path: string, budget: Budget = budgetOf(null)): HklGrid {
   let buf: Buffer;
   try { buf = readFileSync(path); } catch (e) { throw new FlagError('-dump', `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`); }
   const ff = buf.indexOf(0x0c);
   const m = ff > 0 ? /^\s*(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s*$/.exec(buf.subarray(0, ff).toString('latin1')) : null;
   if (!m) throw new FlagError('-dump', `${path}: not an Fdump file (bad header)`);
   const [hMin, hMax, kMin, kMax, lMin, lMax] = m.slice(1, 7).map(Number);
-  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax);
+  const g = allocate('-dump', budget, hMin, hMax, kMin, kMax, lMin, lMax);
   const data = buf.subarray(ff + 1);
   if (data.length < g.F.byteLength) throw new FlagError('-dump', `${path}: truncated (${data.length} of ${g.F.byteLength} data bytes)`);
   new Uint8Array(g.F.buffer).set(data.subarray(0, g.F.byteLength));
