@@ -98,15 +98,16 @@ describe('C parsing semantics', () => {
   });
 });
 
-describe('bad command lines stop with the flag named', () => {
+describe('with --strict, what the C reads leniently stops with the flag named', () => {
   const err = (argv: string[]) => {
-    try { parseArgs(argv); } catch (e) { return e as FlagError; }
+    try { parseArgs(['--strict', ...argv]); } catch (e) { return e as FlagError; }
     throw new Error('expected a FlagError for ' + argv.join(' '));
   };
   it.each([
     [['-bogus'], '-bogus', 'unknown option'],
     [['-distance', 'abc'], '-distance', "expects a number, got 'abc'"],
     [['-N', '2.5'], '-N', "expects an integer, got '2.5'"],
+    [['-N', '99999999999'], '-N', "integer out of range: '99999999999'"],
     [['-distance'], '-distance', 'missing value'],
     [['-roi', '1', '2'], '-roi', 'needs 4 values'],
     [['stray'], 'stray', 'unexpected argument'],
@@ -120,5 +121,46 @@ describe('bad command lines stop with the flag named', () => {
     expect(e).toBeInstanceOf(FlagError);
     expect(e.flag).toBe(flag);
     expect(e.message).toContain(problem);
+  });
+});
+
+describe("by default the C's own reading: strtod/strtol, argc tests, unknown flags ignored, one warning each", () => {
+  const warned = (o: { notes: string[] }, re: RegExp) => expect(o.notes.filter((n) => re.test(n)), o.notes.join('\n')).toHaveLength(1);
+  it.each([
+    [['-N', '3.7'], (o: any) => [o.Na, o.Nb, o.Nc], [3, 3, 3], /^WARNING: -N 3\.7 read as 3, as nanoBragg\.c does \(atoi\)$/],
+    [['-seed', '1.9'], (o: any) => o.seed, -1, /-seed 1\.9 read as 1/],
+    [['-distance', '12mm'], (o: any) => o.distance, 0.012, /-distance 12mm read as 12/],
+    [['-distance', 'abc'], (o: any) => o.distance, 0, /-distance abc read as 0/],
+    [['-lambda', '0x1p1'], (o: any) => o.lambda0, 2e-10, /-lambda 0x1p1 read as 2/],
+    [['-lambda', ' 1.5e'], (o: any) => o.lambda0, 1.5e-10, /-lambda {2}1\.5e read as 1\.5/],
+    [['-oversample', '-0x10'], (o: any) => o.oversample, 0, /-oversample -0x10 read as 0/],
+    [['-N', '99999999999'], (o: any) => o.Na, 1215752191, /-N 99999999999 read as 1215752191/],
+    [['-N', '99999999999999999999'], (o: any) => o.Na, -1, /read as -1/],
+    [['-N', '4294967297'], (o: any) => o.Na, 1, /-N 4294967297 read as 1/],
+    [['-bin', '2'], (o: any) => o.oversample, -1, /^WARNING: -bin: unknown option; ignored, as nanoBragg\.c does$/],
+    [['-distance'], (o: any) => o.distance, 0.1, /^WARNING: -distance: missing value; -distance not applied, as nanoBragg\.c does$/],
+    [['-curved_det'], (o: any) => o.curvedDetector, false, /-curved_det: missing value; -curved_det not applied/],
+    [['-pivot', 'middle'], (o: any) => o.pivot, 'BEAM', /-pivot middle: neither 'beam' nor 'sample'; ignored/],
+  ] as Array<[string[], (o: unknown) => unknown, unknown, RegExp]>)('%j', (extra, get, want, note) => {
+    const o = parseArgs([...base, ...extra]);
+    const got = get(o);
+    if (typeof want === 'number') expect(got as number).toBeCloseTo(want, 15); else expect(got).toEqual(want);
+    warned(o, note);
+  });
+  it('reads clean values without a warning', () => {
+    expect(parseArgs([...base, '-N', '3', '-distance', '120', '-lambda', '1.5e0']).notes.filter((n) => n.startsWith('WARNING'))).toEqual([]);
+  });
+});
+
+describe("cStrtod and cAtoi agree with glibc's atof and atoi", () => {
+  // expected values printed by glibc 2.36 (printf("%d %.17g", atoi(s), atof(s)) on Debian 12)
+  it.each([
+    ['99999999999', 1215752191, 99999999999], ['4294967297', 1, 4294967297], ['99999999999999999999', -1, 1e20], ['-99999999999999999999', 0, -1e20],
+    ['3.7', 3, 3.7], ['-0x10', 0, -16], ['0x1p1', 0, 2], [' 1.5e', 1, 1.5], ['12mm', 12, 12], ['abc', 0, 0], ['nan', 0, NaN], ['nan(123)', 0, NaN],
+    ['-inf', 0, -Infinity], ['infinityx', 0, Infinity], ['1e400', 1, Infinity], ['0x.8', 0, 0.5], ['.5e-3x', 0, 0.0005],
+  ] as Array<[string, number, number]>)('%j', async (text, i, f) => {
+    const { cAtoi, cStrtod } = await import('../src/config/argv.js');
+    expect(cAtoi(text).value).toBe(i);
+    expect(Object.is(cStrtod(text).value, f) || cStrtod(text).value === f).toBe(true);
   });
 });

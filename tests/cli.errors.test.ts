@@ -18,9 +18,9 @@ function scratch(files: Record<string, string> = {}): string {
 }
 
 const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
-  ['unknown flag', ['-default_F', '1', '-bogus_flag', '3'], {}, /-bogus_flag: unknown option/],
-  ['non-numeric value', ['-default_F', '1', '-distance', '12mm'], {}, /-distance: expects a number, got '12mm'/],
-  ['missing value', ['-default_F', '1', '-lambda'], {}, /-lambda: missing value/],
+  ['unknown flag (--strict)', ['--strict', '-default_F', '1', '-bogus_flag', '3'], {}, /-bogus_flag: unknown option/],
+  ['non-numeric value (--strict)', ['--strict', '-default_F', '1', '-distance', '12mm'], {}, /-distance: expects a number, got '12mm'/],
+  ['missing value (--strict)', ['--strict', '-default_F', '1', '-lambda'], {}, /-lambda: missing value/],
   ['missing -hkl file', ['-hkl', 'nothere.hkl'], {}, /-hkl: cannot read 'nothere.hkl': ENOENT/],
   ['-hkl with a word in it', ['-hkl', 'bad.hkl'], { 'bad.hkl': '1 0 0 10\n0 1 0 ten\n' }, /-hkl: bad.hkl line 2: 'ten' is not a number/],
   ['-hkl with an incomplete record', ['-hkl', 'short.hkl'], { 'short.hkl': '1 0 0 10\n0 1 0\n' }, /-hkl: short.hkl line 2: incomplete record/],

@@ -23,6 +23,8 @@ engine options (double dash, never passed to or taken from the C):
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
+  --strict                           a junk number, a flag without its value, an unknown flag or a stray word is an
+                                     error (exit 2); by default each is read or ignored as nanoBragg.c does, with a warning
   --max-memory SIZE                  memory budget (default: this machine's memory); a run whose estimate
                                      (images, HKL grid, source and rotation tables) exceeds it stops with exit 2
   --json                             print a JSON summary on stdout (log and traces go to stderr)

@@ -5,9 +5,11 @@
  * every option in source order, mostly with strstr() (substring match), so one token may
  * fire several options and the last flag in argv order wins. Values are read with
  * atof/atoi. This module keeps those semantics (order, substring matches, the
- * `continue`s, the collisions such as -twotheta_axis also setting the 2θ angle) and adds
- * what the C lacks: a token that matches no option, a missing value or a value that is
- * not a number stops with a FlagError naming it.
+ * `continue`s, the collisions such as -twotheta_axis also setting the 2θ angle) and the C's
+ * leniency: a value is read with strtod/strtol (hex, leading numbers, trailing junk: `-N 3.7`
+ * is 3), a flag without its values is skipped (the C's argc test), an unknown flag or a stray
+ * word is ignored; each adjusted or ignored token adds one warning line to the log, naming it.
+ * `--strict` turns every such case into a FlagError (exit 2).
  *
  * Engine-only options use a double dash so they can never collide with the C's flags:
  * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32, --threads N|auto.
@@ -83,6 +85,8 @@ export interface NanoBraggOptions {
   threads: number;
   /** --max-memory: the memory budget in bytes (null: this machine's memory) */
   maxMemory: number | null;
+  /** --strict: what the C reads leniently (junk numbers, unknown flags, missing values) is an error */
+  strict: boolean;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
   /** things the parser did that the user may not expect (C quirks), for the log */
@@ -118,45 +122,75 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false,
     seen: [],
     notes: [],
   };
 }
 
 // ---------------------------------------------------------------------------------------
-// value readers: atof/atoi semantics for well-formed numbers, an error for anything else
+// value readers: the C's strtod/strtol (atof/atoi) on any text; a value that is not a clean
+// number is read as the C reads it, with a warning (or, with --strict, a FlagError)
 
-const FLOAT_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)$/i;
-const INT_RE = /^[+-]?\d+$/;
-
-function atof(flag: string, s: string | undefined): number {
-  if (s === undefined) throw new FlagError(flag, 'missing value');
-  const t = s.trim();
-  if (!FLOAT_RE.test(t)) throw new FlagError(flag, `expects a number, got '${s}'`);
-  const lower = t.toLowerCase().replace(/^\+/, '');
-  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
-  if (lower.endsWith('nan')) return NaN;
-  return Number(t);
+/** glibc strtod: leading space, sign, decimal or hex (0x…p…), inf/infinity/nan(…); the numeric prefix and how much of `s` it used (0: none, value 0). */
+export function cStrtod(s: string): { value: number; used: number } {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)/i.exec(s);
+  if (!m) return { value: 0, used: 0 };
+  const sign = m[1] === '-' ? -1 : 1, body = m[2].toLowerCase();
+  let value: number;
+  if (body.startsWith('inf')) value = Infinity;
+  else if (body.startsWith('nan')) value = NaN;
+  else if (body.startsWith('0x')) {
+    const h = /^0x([0-9a-f]*)\.?([0-9a-f]*)(?:p([+-]?\d+))?$/.exec(body)!;
+    const digits = h[1] + h[2];
+    value = 0;
+    for (const d of digits) value = value * 16 + parseInt(d, 16);
+    value *= 2 ** (Number(h[3] ?? 0) - 4 * h[2].length);
+  } else value = Number(body);
+  return { value: sign * value, used: m[0].length };
 }
 
-function atoi(flag: string, s: string | undefined): number {
+/** glibc atoi: (int)strtol(s, NULL, 10): decimal prefix, saturating at the 64-bit long, then its low 32 bits. */
+export function cAtoi(s: string): { value: number; used: number } {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return { value: 0, used: 0 };
+  let v = BigInt(m[1]);
+  const max = (1n << 63n) - 1n, min = -(1n << 63n);
+  if (v > max) v = max; else if (v < min) v = min;
+  return { value: Number(BigInt.asIntN(32, v)), used: m[0].length };
+}
+
+/** C's atof on any string. */
+export function cAtof(s: string): number { return cStrtod(s).value; }
+
+const CLEAN_FLOAT = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)$/i;
+const CLEAN_INT = /^[+-]?\d+$/;
+
+function atof(o: NanoBraggOptions, flag: string, s: string | undefined): number {
   if (s === undefined) throw new FlagError(flag, 'missing value');
-  const t = s.trim();
-  if (!INT_RE.test(t)) throw new FlagError(flag, `expects an integer, got '${s}'`);
-  const v = Number(t);
-  if (!Number.isSafeInteger(v) || Math.abs(v) > 2147483647) throw new FlagError(flag, `integer out of range: '${s}'`);
+  const v = cStrtod(s).value;
+  if (!CLEAN_FLOAT.test(s.trim())) {
+    if (o.strict) throw new FlagError(flag, `expects a number, got '${s}'`);
+    o.notes.push(`WARNING: ${flag} ${s} read as ${v}, as nanoBragg.c does (atof)`);
+  }
   return v;
 }
 
-/** C's atof on any string: the longest numeric prefix, 0 when there is none. */
-export function cAtof(s: string): number {
-  const m = /^\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)/i.exec(s);
-  if (!m) return 0;
-  const t = m[0].trim().toLowerCase();
-  if (t.includes('inf')) return t.startsWith('-') ? -Infinity : Infinity;
-  if (t.includes('nan')) return NaN;
-  return Number(t);
+function atoi(o: NanoBraggOptions, flag: string, s: string | undefined): number {
+  if (s === undefined) throw new FlagError(flag, 'missing value');
+  const { value } = cAtoi(s);
+  const t = s.trim();
+  if (!CLEAN_INT.test(t) || Math.abs(Number(t)) > 2147483647) {
+    if (o.strict) throw new FlagError(flag, CLEAN_INT.test(t) ? `integer out of range: '${s}'` : `expects an integer, got '${s}'`);
+    o.notes.push(`WARNING: ${flag} ${s} read as ${value}, as nanoBragg.c does (atoi)`);
+  }
+  return value;
+}
+
+/** An engine option's integer: always strict (the C never reads these). */
+function engineInt(flag: string, s: string): number {
+  if (!CLEAN_INT.test(s.trim())) throw new FlagError(flag, `expects an integer, got '${s}'`);
+  return Number(s.trim());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,8 +217,8 @@ interface Spec {
   help?: string;
 }
 
-const num = (c: Ctx, v: (k: number) => string | undefined, k: number) => atof(c.tok, v(k));
-const int = (c: Ctx, v: (k: number) => string | undefined, k: number) => atoi(c.tok, v(k));
+const num = (c: Ctx, v: (k: number) => string | undefined, k: number) => atof(c.o, c.tok, v(k));
+const int = (c: Ctx, v: (k: number) => string | undefined, k: number) => atoi(c.o, c.tok, v(k));
 const vec3 = (c: Ctx, v: (k: number) => string | undefined): [number, number, number] =>
   [num(c, v, 1), num(c, v, 2), num(c, v, 3)];
 const str = (c: Ctx, v: (k: number) => string | undefined, k: number) => {
@@ -207,7 +241,7 @@ const SPECS: Spec[] = [
       for (let k = 1; k <= 6; k++) {
         const s = v(k);
         if (s === undefined || s[0] === '-') break;
-        vals[k - 1] = k <= 3 ? atof(c.tok, s) : atof(c.tok, s) / RTD;
+        vals[k - 1] = k <= 3 ? atof(c.o, c.tok, s) : atof(c.o, c.tok, s) / RTD;
       }
     },
   },
@@ -243,7 +277,10 @@ const SPECS: Spec[] = [
   {
     name: '-pivot', match: has('-pivot'), nargs: 1, apply: (c, v) => {
       const s = str(c, v, 1);
-      if (!s.includes('sample') && !s.includes('beam')) throw new FlagError(c.tok, `expects 'beam' or 'sample', got '${s}'`);
+      if (!s.includes('sample') && !s.includes('beam')) {
+        if (c.o.strict) throw new FlagError(c.tok, `expects 'beam' or 'sample', got '${s}'`);
+        c.o.notes.push(`WARNING: ${c.tok} ${s}: neither 'beam' nor 'sample'; ignored, as nanoBragg.c does`);
+      }
       if (s.includes('sample')) c.o.pivot = 'SAMPLE';
       if (s.includes('beam')) c.o.pivot = 'BEAM';
     },
@@ -268,7 +305,7 @@ const SPECS: Spec[] = [
     name: '-detector_abs', match: has('-detector_abs'), nargs: 1, apply: (c, v) => {
       const s = str(c, v, 1);
       if (s.includes('inf')) { c.o.detectorThick = 0; c.o.detectorMu = 0; return; }
-      const x = atof(c.tok, s);
+      const x = atof(c.o, c.tok, s);
       if (x === 0.0) { c.o.detectorThick = 0; c.o.detectorMu = 0; } else c.o.detectorMu = 1.0 / (x * 1e-6);
     },
   },
@@ -379,17 +416,18 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
     o.phiMode = v;
   },
   '--c-threads': (o, v) => {
-    const n = atoi('--c-threads', v);
+    const n = engineInt('--c-threads', v);
     if (n < 1) throw new FlagError('--c-threads', `must be at least 1, got ${n}`);
     o.cThreads = n;
   },
   '--threads': (o, v) => {
     if (v === 'auto') { o.threads = Math.max(1, availableParallelism()); return; }
-    const n = atoi('--threads', v);
+    const n = engineInt('--threads', v);
     if (n < 1) throw new FlagError('--threads', `must be at least 1 (or auto), got ${n}`);
     o.threads = n;
   },
   '--max-memory': (o, v) => { o.maxMemory = parseSize('--max-memory', v); },
+  '--strict': (o) => { o.strict = true; },
   '--dtype': (o, v) => {
     if (v !== 'float64' && v !== 'float32') throw new FlagError('--dtype', `expects float64 or float32, got '${v}'`);
     o.dtype = v;
@@ -407,6 +445,7 @@ export function splitEngineOptions(argv: readonly string[]): { engine: [string, 
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = eq >= 0 ? tok.slice(0, eq) : tok;
+      if (name === '--strict') { engine.push([name, '']); continue; }
       if (name in ENGINE_OPTIONS) {
         const value = eq >= 0 ? tok.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new FlagError(name, 'missing value');
@@ -427,6 +466,10 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
   const { engine, rest: argv, flags } = splitEngineOptions(argvIn);
   for (const f of flags) throw new FlagError(f, 'unknown option');
   for (const [name, value] of engine) ENGINE_OPTIONS[name](o, value);
+  const lenient = (tok: string, problem: string, ignored: string) => {
+    if (o.strict) throw new FlagError(tok, problem);
+    o.notes.push(`WARNING: ${tok}: ${problem}; ${ignored}, as nanoBragg.c does`);
+  };
 
   if (argv.some((t) => t[0] === '-' && t.includes('-mask'))) {
     throw new FlagError('-mask', 'mask images (-mask) are not supported by this engine');
@@ -447,7 +490,9 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
         if (isValue[i]) continue;
         // a collision (e.g. -misset_seed also matching -misset) that lacks values is skipped, as the C's argc test does
         if (spec.name !== tok && SPECS.some((x) => x.name === tok)) continue;
-        throw new FlagError(tok, spec.nargs === 1 ? 'missing value' : `needs ${spec.nargs} values`);
+        // the C's argc test fails: this option is not applied, the token goes on to the next
+        lenient(tok, spec.nargs === 1 ? 'missing value' : `needs ${spec.nargs} values`, `${spec.name} not applied`);
+        continue;
       }
       const taken = spec.consumes ? spec.consumes(c) : spec.nargs;
       try {
@@ -463,8 +508,8 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
   }
   for (let i = 0; i < argv.length; i++) {
     if (matched[i] || isValue[i]) continue;
-    if (argv[i][0] === '-') throw new FlagError(argv[i], 'unknown option');
-    throw new FlagError(argv[i], 'unexpected argument (not the value of any option)');
+    if (argv[i][0] === '-') lenient(argv[i], 'unknown option', 'ignored');
+    else lenient(argv[i], 'unexpected argument (not the value of any option)', 'ignored');
   }
   o.seen = argv.filter((t, i) => t[0] === '-' && matched[i] && !isValue[i]);
   return o;
