@@ -47,9 +47,9 @@ export function traceLoopsLine(c: SimulationConfig): string {
 }
 
 /** Run one simulation from nanoBragg arguments (or already parsed options). */
-export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink } = {}): SimulationResult {
+export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink } = {}): SimulationResult {
   const { config, P } = prepare(args, opts.trace);
-  const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace });
+  const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace, print: opts.print });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
 }
 
@@ -57,11 +57,11 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
  * The same, rendered on `threads` worker threads (default: the --threads option): the same
  * bits as one thread; it falls back to one thread, saying why, where that cannot be shown.
  */
-export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
+export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
   const { options, config, P } = prepare(args, opts.trace);
   const threads = opts.threads ?? options.threads;
   const notes: string[] = [];
-  const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
+  const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings] };
 }
 

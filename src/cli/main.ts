@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const out = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
   const t0 = performance.now();
   try {
-    const result = await simulateAsync(args, { trace: out });
+    const result = await simulateAsync(args, { trace: out, print: out });
     const t1 = performance.now();
     const cfg = result.config;
     for (const l of [...cfg.log, ...result.warnings]) out(l);

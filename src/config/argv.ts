@@ -87,6 +87,8 @@ export interface NanoBraggOptions {
   maxMemory: number | null;
   /** --strict: what the C reads leniently (junk numbers, unknown flags, missing values) is an error */
   strict: boolean;
+  /** -printout: print every pixel (or the -printout_pixel FAST SLOW one) to the console, as the C does */
+  printout: boolean; printoutFpixel: number; printoutSpixel: number;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
   /** things the parser did that the user may not expect (C quirks), for the log */
@@ -122,7 +124,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1,
     seen: [],
     notes: [],
   };
@@ -382,7 +384,8 @@ const SPECS: Spec[] = [
   { name: '-scale', match: has('-scale'), nargs: 1, apply: (c, v) => { c.o.intfileScale = num(c, v, 1); } },
   { name: '-pgmscale', match: has('-pgmscale'), nargs: 1, apply: (c, v) => { c.o.pgmScale = num(c, v, 1); c.o.writePgm = true; } },
   { name: '-coherent', match: has('-coherent'), nargs: 0, apply: () => { /* the C sets a flag it never reads */ } },
-  { name: '-printout', match: has('-printout'), nargs: 0, apply: (c) => { throw new FlagError(c.tok, 'console pixel printout (-printout/-printout_pixel) is not supported by this engine; use -trace_pixel S F'); } },
+  // -printout_pixel also contains -printout: the C turns the printout on for it too
+  { name: '-printout', match: has('-printout'), nargs: 0, apply: (c) => { c.o.printout = true; } },
   { name: '-noprogress', match: has('-noprogress'), nargs: 0, apply: (c) => { c.o.progress = false; } },
   { name: '-progress', match: has('-progress'), nargs: 0, apply: (c) => { c.o.progress = true; } },
   { name: '-interpolate', match: has('-interpolate'), nargs: 0, apply: (c) => { c.o.interpolate = 1; } },
@@ -392,6 +395,7 @@ const SPECS: Spec[] = [
   { name: '-gauss_xtal', match: has('-gauss_xtal'), nargs: 0, apply: (c) => { c.o.xtalShape = 'GAUSS'; } },
   { name: '-tophat_spots', match: any(has('-binary_spots'), has('-tophat_spots')), nargs: 0, apply: (c) => { c.o.xtalShape = 'TOPHAT'; } },
   { name: '-fudge', match: has('-fudge'), nargs: 1, apply: (c, v) => { c.o.fudge = num(c, v, 1); } },
+  { name: '-printout_pixel', match: has('-printout_pixel'), nargs: 2, apply: (c, v) => { c.o.printoutFpixel = int(c, v, 1); c.o.printoutSpixel = int(c, v, 2); } },
   { name: '-seed', match: has('-seed'), nargs: 1, apply: (c, v) => { c.o.seed = -int(c, v, 1); } },
   { name: '-mosaic_seed', match: has('-mosaic_seed'), nargs: 1, apply: (c, v) => { c.o.mosaicSeed = -int(c, v, 1); } },
   { name: '-misset_seed', match: has('-misset_seed'), nargs: 1, apply: (c, v) => { c.o.missetSeed = -int(c, v, 1); } },

@@ -68,6 +68,8 @@ export interface Outputs {
   floatFile: string; intFile: string; noiseFile: string; pgmFile: string; dumpFile: string;
   writeNoise: boolean; writePgm: boolean; writeFdump: boolean;
   intfileScale: number; pgmScale: number; adc: number; seed: number;
+  /** the C's console printout: every pixel (fpixel < 0) or one */
+  printout: boolean; printoutFpixel: number; printoutSpixel: number;
 }
 
 export interface SimulationConfig {
@@ -514,6 +516,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
     outputs: {
       floatFile: o.floatFile, intFile: o.intFile, noiseFile: o.noiseFile, pgmFile: o.pgmFile, dumpFile: o.dumpFile,
       writeNoise: o.calculateNoise, writePgm: o.writePgm, writeFdump,
+      printout: o.printout, printoutFpixel: o.printoutFpixel, printoutSpixel: o.printoutSpixel,
       intfileScale: o.intfileScale, pgmScale: o.pgmScale, adc: o.adc, seed: o.seed ?? -now(),
     },
     tracePixels: o.tracePixels,

@@ -25,6 +25,7 @@ export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boo
 /** Split the rows into `parts` contiguous ranges (cut further at C thread chunks), with the exact state at each start; null with a reason when not exact. */
 export function planParallel(P: Precision, cfg: SimulationConfig, parts: number): { items: WorkItem[][] } | { reason: string } {
   const { detector: D, beam: B, crystal: X, sampling: S, goniometer: G } = cfg;
+  if (cfg.outputs.printout) return { reason: '-printout prints pixels in the order one C thread visits them' };
   if (X.interpolate) return { reason: 'tricubic interpolation switches off for good at the first out-of-range index, which depends on pixel order' };
   if (S.dmin > 0) return { reason: '-dmin can skip whole φ sweeps, so the carry-over state of a row is not known in advance' };
   const p0 = Float64Array.from(B.polarVector);
@@ -78,7 +79,7 @@ function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: nu
   return st;
 }
 
-export async function renderImageParallel(P: Precision, cfg: SimulationConfig, threads: number, opts: { trace?: TraceSink; onFallback?: (reason: string) => void } = {}): Promise<RenderResult> {
+export async function renderImageParallel(P: Precision, cfg: SimulationConfig, threads: number, opts: { trace?: TraceSink; print?: TraceSink; onFallback?: (reason: string) => void } = {}): Promise<RenderResult> {
   const plan = threads > 1 ? planParallel(P, cfg, threads) : { reason: 'one thread asked for' };
   if ('reason' in plan) {
     if (threads > 1) opts.onFallback?.(plan.reason);

@@ -11,7 +11,8 @@
 import type { Precision } from '../math/precision.js';
 import { rotateAxis, unitize, vec, type Vec } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
-import { RTD } from '../math/constants.js';
+import { cInt, RTD } from '../math/constants.js';
+import { cfmtD, cfmtF, cfmtG } from '../io/cformat.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 
 export interface RenderStats {
@@ -76,7 +77,7 @@ function polint(r: (x: number) => number, xa: Float64Array, ya: ArrayLike<number
  * thread chunks so the φ carry-over and the per-thread state (re-unitized polar vector)
  * restart where a C thread's would.
  */
-export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?: TraceSink; table?: LatticeTable } = {}): RenderResult {
+export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?: TraceSink; table?: LatticeTable; print?: TraceSink } = {}): RenderResult {
   const { detector: D, crystal: X, goniometer: G } = cfg;
   const image = new Float32Array(D.fpixels * D.spixels);
   const stats: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
@@ -84,7 +85,7 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
   const table = opts.table ?? buildLatticeTable(P, X, G);
   const state = { interpolate: X.interpolate, babble: true };
   for (const [r0, r1] of cThreadChunks(D.spixels, G.cThreads)) {
-    renderRows(P, cfg, table, r0, r1, image, stats, state, warnings, opts.trace);
+    renderRows(P, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
   }
   return { image, stats, warnings };
 }
@@ -95,7 +96,7 @@ export interface ChunkState { fresh: boolean; polar: Float64Array }
 export function renderRows(
   P: Precision, cfg: SimulationConfig, table: LatticeTable, rowStart: number, rowEnd: number,
   image: Float32Array, stats: RenderStats, shared: { interpolate: boolean; babble: boolean },
-  warnings: string[], trace: TraceSink | undefined, init?: ChunkState,
+  warnings: string[], trace: TraceSink | undefined, init?: ChunkState, print?: TraceSink,
 ): void {
   const r = P.r, sin = P.sin, exp = P.exp, sqrt = P.sqrt;
   const { detector: D, beam: B, crystal: X, sampling: S } = cfg;
@@ -141,6 +142,10 @@ export function renderRows(
   const hD = new Float64Array(4), kD = new Float64Array(4), lD = new Float64Array(4);
   const sub = new Float64Array(64), ym = new Float64Array(4), yk = new Float64Array(4);
   const tracedIdx = new Set(trace ? cfg.tracePixels.map(([ts, tf]) => ts * fpixels + tf) : []);
+  // -printout: the C prints the last evaluation's values (its thread-private variables, which
+  // hold over from one pixel to the next; 0 before a thread's first evaluation)
+  const O = cfg.outputs, printing = print !== undefined && O.printout;
+  let pStol = 0, pH = 0, pK = 0, pL = 0, pH0 = 0, pK0 = 0, pL0 = 0, pFcell = 0, pFlatt = 0, pO = -1;
   const t = trace ?? (() => undefined);
 
   for (let spixel = rowStart; spixel < rowEnd; ++spixel) {
@@ -197,6 +202,7 @@ export function renderRows(
                 t(`TRACE_TS: lambda_angstroms ${fmt(r(lambda * 1e10))}`);
                 t(`TRACE_TS: scattering_vec_A_inv ${fmt(q1)} ${fmt(q2)} ${fmt(q3)}`);
               }
+              if (printing) pStol = r(0.5 * sqrt(r(r(r(q1 * q1) + r(q2 * q2)) + r(q3 * q3))));
               if (dmin > 0.0) {
                 const stol = r(0.5 * sqrt(r(r(r(q1 * q1) + r(q2 * q2)) + r(q3 * q3))));
                 if (stol > 0.0 && dmin > r(0.5 / stol)) {
@@ -217,6 +223,7 @@ export function renderRows(
                   const k = r(r(r(abc[o + 3] * q1) + r(abc[o + 4] * q2)) + r(abc[o + 5] * q3));
                   const l = r(r(r(abc[o + 6] * q1) + r(abc[o + 7] * q2)) + r(abc[o + 8] * q3));
                   const h0 = Math.ceil(r(h - 0.5)), k0 = Math.ceil(r(k - 0.5)), l0 = Math.ceil(r(l - 0.5));
+                  if (printing) { pH = h; pK = k; pL = l; pH0 = h0; pK0 = k0; pL0 = l0; pO = o; }
                   let Flatt = 1.0, Fa = 1.0, Fb = 1.0, Fc = 1.0;
                   if (square) {
                     if (Na > 1) { const x = r(PI * h); Fa = x === 0.0 ? Na : r(sin(r(x * Na)) / sin(x)); Flatt = r(Flatt * Fa); }
@@ -257,6 +264,7 @@ export function renderRows(
                       t(`TRACE_TS: F_latt ${fmt(Flatt)}`);
                     }
                   }
+                  if (printing) pFlatt = Flatt;
                   if (Flatt === 0.0 && waterSize === 0.0) {
                     if (traced) tracePhi(t, r, abc, o, X.Vcell, phiOf[phiTic], thickTic, subS, subF, source, mosTic, phiTic, h, k, l, Fa, Fb, Fc, Flatt, NaN, 0);
                     continue;
@@ -293,6 +301,7 @@ export function renderRows(
                     } else Fcell = defaultF;
                   }
                   if (traced && source === 0 && mosTic === 0 && phiTic === 0) t(`TRACE_TS: F_cell ${fmt(Fcell)}`);
+                  if (printing) pFcell = Fcell;
                   const contribution = r(r(r(Fcell * Fcell) * Flatt) * Flatt);
                   if (traced) tracePhi(t, r, abc, o, X.Vcell, phiOf[phiTic], thickTic, subS, subF, source, mosTic, phiTic, h, k, l, Fa, Fb, Fc, Flatt, Fcell, contribution);
                   I = r(I + contribution);
@@ -331,6 +340,23 @@ export function renderRows(
       stats.sum += value;
       stats.sumsqr += Math.fround(value * value);
       ++stats.sumn;
+      if (printing && ((fpixel === O.printoutFpixel && spixel === O.printoutSpixel) || O.printoutFpixel < 0)) {
+        const twotheta = r(Math.atan2(sqrt(r(r(pixelPos[2] * pixelPos[2]) + r(pixelPos[3] * pixelPos[3]))), pixelPos[1]));
+        const v = (j: number) => (pO < 0 ? 0 : r(abc[pO + j] * 1e10));
+        const row = (name: string, j: number) => `${name}: ${cfmtF(v(j), 8, 11)} ${cfmtF(v(3 + j), 8, 11)} ${cfmtF(v(6 + j), 8, 11)}`;
+        print!(`${cfmtD(fpixel, 4)} ${cfmtD(spixel, 4)} : stol = ${cfmtG(pStol)} or ${cfmtG(r(sin(r(twotheta / 2.0)) / r(B.wavelength0 * 1e10)))}`);
+        print!(`at ${cfmtG(pixelPos[1])} ${cfmtG(pixelPos[2])} ${cfmtG(pixelPos[3])}`);
+        print!(`hkl= ${cfmtF(pH)} ${cfmtF(pK)} ${cfmtF(pL)}  hkl0= ${cInt(pH0)} ${cInt(pK0)} ${cInt(pL0)}`);
+        print!(` F_cell=${cfmtG(pFcell)}  F_latt=${cfmtG(pFlatt)}   I = ${cfmtG(I)}`);
+        print!(`I/steps ${cfmtG(r(I / steps), 10, 15)}`);
+        print!(`polar   ${cfmtG(polar, 10, 15)}`);
+        print!(`omega   ${cfmtG(omegaPixel, 10, 15)}`);
+        print!(`capfrac ${cfmtG(captureFraction, 10, 15)}`);
+        print!(`pixel   ${cfmtG(value, 10, 15)}`);
+        print!('real-space cell vectors (Angstrom):');
+        print!(`     ${'a'.padEnd(10)}  ${'b'.padEnd(10)}  ${'c'.padEnd(10)}`);
+        print!(row('X', 0)); print!(row('Y', 1)); print!(row('Z', 2));
+      }
     }
   }
 }
