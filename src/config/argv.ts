@@ -17,6 +17,7 @@
 import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
 import { parseSize } from './budget.js';
+import { readSmvFrame, smvValue } from '../io/smv.js';
 
 import { RTD } from '../math/constants.js';
 
@@ -89,6 +90,8 @@ export interface NanoBraggOptions {
   strict: boolean;
   /** -printout: print every pixel (or the -printout_pixel FAST SLOW one) to the console, as the C does */
   printout: boolean; printoutFpixel: number; printoutSpixel: number;
+  /** -mask FILE: the SMV mask's pixels (0: skip the pixel), read before the other flags as the C does */
+  mask: { file: string; width: number; height: number; pixels: Uint16Array } | null;
   /** flags seen, in argv order (for the config snapshot) */
   seen: string[];
   /** things the parser did that the user may not expect (C quirks), for the log */
@@ -124,7 +127,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
     seen: [],
     notes: [],
   };
@@ -369,7 +372,9 @@ const SPECS: Spec[] = [
   { name: '-hkl', match: has('-hkl'), nargs: 1, apply: (c, v) => { c.o.hklFile = str(c, v, 1); } },
   { name: '-default_F', match: has('-default_F'), nargs: 1, apply: (c, v) => { c.o.defaultF = num(c, v, 1); } },
   { name: '-dump', match: has('-dump'), nargs: 1, apply: (c, v) => { c.o.dumpFile = str(c, v, 1); } },
-  { name: '-img', match: has('-img'), nargs: 1, apply: (c) => { throw new FlagError(c.tok, 'SMV header/image input (-img) is not supported by this engine'); } },
+  // read in a pass of their own before all other flags (applyFrames); here they only take their value
+  { name: '-img', match: has('-img'), nargs: 1, apply: (c, v) => { str(c, v, 1); } },
+  { name: '-mask', match: has('-mask'), nargs: 1, apply: (c, v) => { str(c, v, 1); } },
   { name: '-stolout', match: (t) => t.includes('-stolout') && t.length > 7, nargs: 1, apply: (c, v) => { str(c, v, 1); } },
   { name: '-stol', match: hasLen('-stol', 5), nargs: 1, apply: (c, v) => { c.o.stolFile = str(c, v, 1); } },
   { name: '-4stol', match: hasLen('-4stol', 6), nargs: 1, apply: (c, v) => { c.o.stolFile = str(c, v, 1); } },
@@ -475,9 +480,7 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
     o.notes.push(`WARNING: ${tok}: ${problem}; ${ignored}, as nanoBragg.c does`);
   };
 
-  if (argv.some((t) => t[0] === '-' && t.includes('-mask'))) {
-    throw new FlagError('-mask', 'mask images (-mask) are not supported by this engine');
-  }
+  applyFrames(o, argv);
   const isValue = new Array<boolean>(argv.length).fill(false);
   const matched = new Array<boolean>(argv.length).fill(false);
   for (let i = 0; i < argv.length; i++) {
@@ -517,6 +520,49 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
   }
   o.seen = argv.filter((t, i) => t[0] === '-' && matched[i] && !isValue[i]);
   return o;
+}
+
+/**
+ * The C's first pass over argv: -mask FILE and -img FILE (the last of each wins) set the
+ * detector size, pixel size, distances, wavelength, beam centre, ORGX/ORGY, φ, oscillation
+ * and 2θ from the SMV header (mask first, then img), before any other flag is read, so the
+ * command line overrides them. For the mask, BEAM_CENTER_Y is measured from the other edge
+ * (detsize_s − value), as the C's mask branch has it; the img branch takes it as it is. A file
+ * that cannot be opened is ignored by the C (a warning here; an error with --strict).
+ */
+function applyFrames(o: NanoBraggOptions, argv: readonly string[]): void {
+  let maskFile: string | null = null, imgFile: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t[0] !== '-') continue;
+    if (t.includes('-img') && argv.length > i + 1) imgFile = argv[i + 1];
+    if (t.includes('-mask') && argv.length > i + 1) maskFile = argv[i + 1];
+  }
+  for (const [flag, file] of [['-mask', maskFile], ['-img', imgFile]] as const) {
+    if (file === null) continue;
+    const f = readSmvFrame(flag, file);
+    if (!f) {
+      if (o.strict) throw new FlagError(flag, `cannot read '${file}'`);
+      o.notes.push(`WARNING: ${flag} ${file}: cannot be read; ignored, as nanoBragg.c does`);
+      continue;
+    }
+    const val = (k: string) => smvValue(f.header, k);
+    let v: number;
+    o.fpixels = f.width; o.spixels = f.height;
+    if (!isNaN(v = val('PIXEL_SIZE'))) o.pixelSize = v / 1000.0;
+    o.detsizeF = o.pixelSize * f.width; o.detsizeS = o.pixelSize * f.height;
+    if (!isNaN(v = val('DISTANCE'))) o.distance = v / 1000.0;
+    if (!isNaN(v = val('CLOSE_DISTANCE'))) o.closeDistance = v / 1000.0;
+    if (!isNaN(v = val('WAVELENGTH'))) o.lambda0 = v / 1e10;
+    if (!isNaN(v = val('BEAM_CENTER_X'))) o.Xbeam = v / 1000.0;
+    if (!isNaN(v = val('BEAM_CENTER_Y'))) o.Ybeam = flag === '-mask' ? o.detsizeS - v / 1000.0 : v / 1000.0;
+    if (!isNaN(v = val('ORGX'))) o.ORGX = v;
+    if (!isNaN(v = val('ORGY'))) o.ORGY = v;
+    if (!isNaN(v = val('PHI'))) o.phi0 = v / RTD;
+    if (!isNaN(v = val('OSC_RANGE'))) o.osc = v / RTD;
+    if (!isNaN(v = val('TWOTHETA'))) o.twotheta = v / RTD;
+    if (flag === '-mask') o.mask = { file, width: f.width, height: f.height, pixels: f.pixels };
+  }
 }
 
 /** One line per C option, for --help. */

@@ -41,6 +41,8 @@ export interface Detector {
   curved: boolean; pointPixel: boolean;
   thick: number; thickstep: number; thicksteps: number; mu: number;
   roi: { xmin: number; xmax: number; ymin: number; ymax: number };
+  /** -mask: per pixel, 0 = skipped (not rendered, not counted), as the C's maskimage */
+  mask: Uint16Array | null;
 }
 
 export interface Goniometer { spindle: Vec; phi0: number; phistep: number; phisteps: number; osc: number; mode: PhiMode; cThreads: number }
@@ -105,6 +107,11 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   const fpixels = cInt(Math.ceil(r(r(detsizeF / pixelSize) - 0.5)));
   const spixels = cInt(Math.ceil(r(r(detsizeS / pixelSize) - 0.5)));
   if (!(fpixels > 0) || !(spixels > 0)) throw new FlagError('-detpixels', `detector has no pixels (${fpixels}x${spixels})`);
+  if (o.mask && o.mask.pixels.length !== fpixels * spixels) {
+    // the C would index its mask with the other detector's pixel numbers (past its end: undefined)
+    throw new FlagError('-mask', `${o.mask.file} is ${o.mask.width}x${o.mask.height} pixels, but the detector is ${fpixels}x${spixels}`);
+  }
+  if (o.mask) log.push(`skipping zero-flagged pixels in ${o.mask.file}`);
   claim(o.fpixels || o.spixels ? '-detpixels' : '-detsize', `a ${fpixels}x${spixels}-pixel detector`, fpixels * spixels * BYTES_PER_PIXEL);
 
   let fluence = r(o.fluence), flux = r(o.flux);
@@ -500,7 +507,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
       pixelSize, fpixels, spixels, detsizeF, detsizeS, distance, closeDistance,
       Xbeam, Ybeam, Fbeam, Sbeam, Xclose, Yclose, Fclose, Sclose, ORGX, ORGY, dialsOrigin,
       rotx, roty, rotz, twotheta, twothetaAxis: tthAxis, curved: o.curvedDetector, pointPixel: o.pointPixel,
-      thick, thickstep, thicksteps, mu, roi,
+      thick, thickstep, thicksteps, mu, roi, mask: o.mask?.pixels ?? null,
     },
     goniometer: { spindle, phi0: r(o.phi0), phistep, phisteps, osc, mode: o.phiMode, cThreads: o.cThreads },
     crystal: {

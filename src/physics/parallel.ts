@@ -25,6 +25,7 @@ export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boo
 /** Split the rows into `parts` contiguous ranges (cut further at C thread chunks), with the exact state at each start; null with a reason when not exact. */
 export function planParallel(P: Precision, cfg: SimulationConfig, parts: number): { items: WorkItem[][] } | { reason: string } {
   const { detector: D, beam: B, crystal: X, sampling: S, goniometer: G } = cfg;
+  if (D.mask) return { reason: '-mask skips pixels, so the carry-over state at the start of a row is not known in advance' };
   if (cfg.outputs.printout) return { reason: '-printout prints pixels in the order one C thread visits them' };
   if (X.interpolate) return { reason: 'tricubic interpolation switches off for good at the first out-of-range index, which depends on pixel order' };
   if (S.dmin > 0) return { reason: '-dmin can skip whole φ sweeps, so the carry-over state of a row is not known in advance' };

@@ -108,7 +108,7 @@ export function renderRows(
   const o1 = D.normal[1], o2 = D.normal[2], o3 = D.normal[3];
   const p1 = D.origin[1], p2 = D.origin[2], p3 = D.origin[3];
   const pixelSize = D.pixelSize, closeDistance = D.closeDistance, distance = D.distance;
-  const pointPixel = D.pointPixel, curved = D.curved;
+  const pointPixel = D.pointPixel, curved = D.curved, mask = D.mask;
   const thicksteps = D.thicksteps, thickstep = D.thickstep, mu = D.mu, detThick = D.thick;
   const osThick = S.oversampleThick, osPolar = S.oversamplePolar, osOmega = S.oversampleOmega;
   const nopolar = B.nopolar, kahn = B.kahn;
@@ -152,6 +152,7 @@ export function renderRows(
     for (let fpixel = 0; fpixel < fpixels; ++fpixel) {
       if (fpixel < xmin || fpixel > xmax || spixel < ymin || spixel > ymax) continue;
       const imgidx = spixel * fpixels + fpixel;
+      if (mask !== null && mask[imgidx] === 0) continue; // the C skips a zero-flagged pixel entirely
       const traced = tracedIdx.size !== 0 && tracedIdx.has(imgidx);
       if (traced) t(`TRACE_TS_PIXEL spixel=${spixel} fpixel=${fpixel}`);
       let I = Ibg;
