@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { absoluteArgs, imageKey, loadCases, readFloatImage } from '../harness/reference/cases.js';
 import { parseTraces } from '../harness/trace/parse.js';
@@ -45,12 +45,32 @@ describe('--threads and traces', () => {
   });
 
   it('says why it stays on one thread', () => {
-    const c = cases.find((x) => x.id === 'simple_cubic')!;
-    const r = runEngine([...absoluteArgs(c), '-dmin', '20', '--threads', '2', '-floatfile', 'f.bin', '-nonoise', '-nopgm'], mkdtempSync(join(tmpdir(), 'nbts-thr-')));
+    const c = cases.find((x) => x.id === 'interpolate_hkl')!;
+    const r = runEngine([...absoluteArgs(c), '--threads', '2', '-floatfile', 'f.bin', '-nonoise', '-nopgm'], mkdtempSync(join(tmpdir(), 'nbts-thr-')));
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('rendering on one thread: -dmin can skip whole φ sweeps');
+    expect(r.stdout).toContain('rendering on one thread: tricubic interpolation switches off for good');
     const bad = runEngine([...absoluteArgs(c), '--threads', 'many'], mkdtempSync(join(tmpdir(), 'nbts-thr-')));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--threads: expects an integer, got 'many'");
+  });
+});
+
+describe('--threads with -dmin and -mask: a probe pass finds which rows start a φ sweep', () => {
+  const base = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-nonoise', '-nopgm', '-detpixels', '64', '--phi-carryover-mode', 'c-parity'];
+  it.each([
+    // rows 0-44 never start a sweep: the second worker (row 32) starts fresh, as the C thread does
+    ['-dmin, no sweep before the second worker', ['-dmin', '100', '-phisteps', '3', '-osc', '0.5', '-Xbeam', '5.5', '-Ybeam', '3.2'], 1],
+    ['-dmin, three C threads', ['-dmin', '100', '-phisteps', '3', '-osc', '0.5', '-Xbeam', '5.5', '-Ybeam', '3.2'], 3],
+    ['-dmin with -oversample_polar and polarization', ['-dmin', '30', '-polar', '0.5', '-oversample_polar', '-oversample', '2', '-phisteps', '4', '-osc', '1'], 2],
+    ['-mask and -dmin', ['-mask', resolve('traces/reference/_smv/mask.img'), '-dmin', '10', '-phisteps', '2', '-osc', '0.2'], 3],
+  ] as Array<[string, string[], number]>)('%s: the same bits as one thread, on two', (_n, extra, ct) => {
+    const args = [...base, ...extra, '--c-threads', String(ct), '-floatfile', 'f.bin', '-intfile', 'i.img'];
+    const d1 = mkdtempSync(join(tmpdir(), 'nbts-thr-')), d2 = mkdtempSync(join(tmpdir(), 'nbts-thr-'));
+    const one = runEngine(args, d1), two = runEngine([...args, '--threads', '2'], d2);
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).not.toContain('rendering on one thread');
+    expect(readFileSync(join(d2, 'f.bin')).equals(readFileSync(join(d1, 'f.bin')))).toBe(true);
+    expect(readFileSync(join(d2, 'i.img')).equals(readFileSync(join(d1, 'i.img')))).toBe(true);
   });
 });

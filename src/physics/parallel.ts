@@ -4,10 +4,13 @@
  * Each worker renders whole rows into one shared float32 image. What a C thread carries
  * from pixel to pixel must be known where a worker starts in the middle of a C thread's
  * rows: whether its first φ sweep already ran (the C-PARITY-001 state) and its polar
- * vector, which polarization_factor() re-unitizes in place. Both are determined exactly
- * when every rendered pixel runs a sweep (no -dmin) and the polar vector reaches its fixed
- * point after one re-unitizing. The one-way interpolation switch-off depends on pixel
- * order, so interpolated runs stay on one core. Statistics are then taken from the image
+ * vector, which polarization_factor() re-unitizes in place. Both are exact when the polar
+ * vector reaches its fixed point after one re-unitizing: without -dmin or -mask every
+ * rendered pixel runs a sweep; with them, a probe pass (the render loop's geometry and -dmin
+ * test, no φ loop) records which rows start a sweep and call polarization_factor(). The
+ * one-way interpolation switch-off (a thread-shared flag set at the first out-of-range
+ * h,k,l) depends on the order in which every earlier evaluation ran, so interpolated runs
+ * stay on one core (see README, "--threads"). Statistics are then taken from the image
  * in row order, as the single-core loop accumulates them. When exactness cannot be shown,
  * the render falls back to one core and says why.
  */
@@ -18,17 +21,15 @@ import type { Precision } from '../math/precision.js';
 import { unitize } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
-import { renderImage, type RenderResult, type RenderStats, type TraceSink } from './render.js';
+import { renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
 /** Split the rows into `parts` contiguous ranges (cut further at C thread chunks), with the exact state at each start; null with a reason when not exact. */
 export function planParallel(P: Precision, cfg: SimulationConfig, parts: number): { items: WorkItem[][] } | { reason: string } {
   const { detector: D, beam: B, crystal: X, sampling: S, goniometer: G } = cfg;
-  if (D.mask) return { reason: '-mask skips pixels, so the carry-over state at the start of a row is not known in advance' };
   if (cfg.outputs.printout) return { reason: '-printout prints pixels in the order one C thread visits them' };
   if (X.interpolate) return { reason: 'tricubic interpolation switches off for good at the first out-of-range index, which depends on pixel order' };
-  if (S.dmin > 0) return { reason: '-dmin can skip whole φ sweeps, so the carry-over state of a row is not known in advance' };
   const p0 = Float64Array.from(B.polarVector);
   const p1 = Float64Array.from(p0); unitize(P, p1, p1);
   const p2 = Float64Array.from(p1); unitize(P, p2, p2);
@@ -38,6 +39,15 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
   const colsRendered = Math.max(0, xmin) <= Math.min(D.fpixels - 1, xmax);
   const rowRendered = (r: number) => colsRendered && r >= ymin && r <= ymax;
   const chunks = cThreadChunks(D.spixels, G.cThreads);
+  // which rows start a φ sweep / call polarization_factor(): every rendered row, unless -dmin or -mask can skip pixels
+  let swept: (r: number) => boolean = rowRendered, polarRow: (r: number) => boolean = (r) => rowRendered(r) && (!B.nopolar || S.oversamplePolar);
+  if (S.dmin > 0 || D.mask) {
+    const probe = { swept: new Uint8Array(D.spixels), polar: new Uint8Array(D.spixels) };
+    const st: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
+    const table = buildLatticeTable(P, X, G);
+    for (const [c0, c1] of chunks) renderRows(P, cfg, table, c0, c1, new Float32Array(0), st, { interpolate: false, babble: false }, [], undefined, undefined, undefined, probe);
+    swept = (r) => probe.swept[r] === 1; polarRow = (r) => probe.polar[r] === 1;
+  }
   const rowsPer = Math.ceil(D.spixels / parts);
   const items: WorkItem[][] = [];
   for (let w = 0; w < parts; w++) {
@@ -46,11 +56,10 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
     for (const [c0, c1] of chunks) {
       const a = Math.max(w0, c0), b = Math.min(w1, c1);
       if (a >= b) continue;
-      let fresh = true;
-      for (let r = c0; r < a && fresh; r++) if (rowRendered(r)) fresh = false;
+      let fresh = true, called = false;
+      for (let r = c0; r < a; r++) { if (swept(r)) fresh = false; if (polarRow(r)) called = true; }
       // polarization_factor() runs once per rendered pixel (every source and sub-pixel with -oversample_polar), never with -nopolar alone
-      const calls = !B.nopolar || S.oversamplePolar;
-      const polar = !fresh && calls ? p1 : p0;
+      const polar = called ? p1 : p0;
       mine.push({ rowStart: a, rowEnd: b, init: { fresh, polar: Array.from(polar) } });
     }
     if (mine.length) items.push(mine);
@@ -73,6 +82,7 @@ function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: nu
   const st: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum };
   for (let s = 0; s < spixels; s++) for (let f = 0; f < fpixels; f++) {
     if (f < roi.xmin || f > roi.xmax || s < roi.ymin || s > roi.ymax) continue;
+    if (cfg.detector.mask && cfg.detector.mask[s * fpixels + f] === 0) continue; // the C skips a masked pixel before its statistics
     const v = image[s * fpixels + f];
     if (v > st.maxI) { st.maxI = v; st.maxIx = r(r(subpix * (f * os + os - 1)) + half); st.maxIy = r(r(subpix * (s * os + os - 1)) + half); }
     st.sum += v; st.sumsqr += Math.fround(v * v); ++st.sumn;

@@ -97,6 +97,8 @@ export function renderRows(
   P: Precision, cfg: SimulationConfig, table: LatticeTable, rowStart: number, rowEnd: number,
   image: Float32Array, stats: RenderStats, shared: { interpolate: boolean; babble: boolean },
   warnings: string[], trace: TraceSink | undefined, init?: ChunkState, print?: TraceSink,
+  /** probe: record, per row, whether any φ sweep starts (swept) and whether polarization_factor() runs (polar); render nothing */
+  probe?: { swept: Uint8Array; polar: Uint8Array },
 ): void {
   const r = P.r, sin = P.sin, exp = P.exp, sqrt = P.sqrt;
   const { detector: D, beam: B, crystal: X, sampling: S } = cfg;
@@ -213,7 +215,9 @@ export function renderRows(
               }
               if (polar === 0.0 || osPolar) {
                 polar = polarizationFactor(P, kahn, incident, diffracted, polarVector, pscratch);
+                if (probe) probe.polar[spixel] = 1;
               }
+              if (probe) { probe.swept[spixel] = 1; continue; }
               const map = table.source[fresh ? 0 : 1];
               fresh = false;
               for (let phiTic = 0; phiTic < phisteps; ++phiTic) {
@@ -315,6 +319,7 @@ export function renderRows(
           }
         }
       }
+      if (probe) continue;
       let test = r(r(scale0 * I) / steps);
       if (!osThick) test = r(test * captureFraction);
       if (!osPolar) test = r(test * polar);
