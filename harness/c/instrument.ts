@@ -170,7 +170,7 @@ export const POINTS: Point[] = [
 ];
 
 /** A `#line` directive's file name, quoted as C wants it. */
-export function cString(s: string): string { return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"'; }
+export function cString(s: string): string { return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') + '"'; }
 
 /**
  * Insert the trace points into a copy of a pristine nanoBragg.c; throws naming any point not
