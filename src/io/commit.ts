@@ -49,9 +49,10 @@ function target(o: PlannedOutput): Target {
   throw new OutputError(o.flag, o.path, 'ELOOP', 'too many symbolic links');
 }
 
-function fail(o: PlannedOutput, e: unknown): OutputError {
+function fail(o: PlannedOutput, e: unknown, where?: string): OutputError {
   const err = e as NodeJS.ErrnoException;
-  return new OutputError(o.flag, o.path, err.code ?? 'error', (err.message ?? String(e)).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, ''));
+  const why = (err.message ?? String(e)).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new OutputError(o.flag, o.path, err.code ?? 'error', where ? `${why}, ${where}` : why);
 }
 
 /** Every byte of `data` to an open descriptor (short writes retried; a write that makes no progress is ENOSPC). */
@@ -75,7 +76,7 @@ export function commitOutputs(outputs: PlannedOutput[]): void {
         const fd = openSync(tmp, 'w');
         staged.push({ tmp, real: t.real });
         try { writeAll(fd, o.data, o.path); fsyncSync(fd); } finally { closeSync(fd); }
-      } catch (e) { throw fail(o, e); }
+      } catch (e) { throw fail(o, e, `writing a temporary file in ${dirname(t.real)}`); }
     }
     for (const { o, t } of plan) {
       if (t.kind !== 'node') continue;
