@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { simulate } from '../src/index.js';
 import { InputError } from './contract.js';
 import { diffImages, type ImageDiff } from './metrics/image.js';
-import { absoluteArgs, imageKey, loadCases, readFloatImage, type ReferenceCase } from './reference/cases.js';
+import { absoluteArgs, imageKey, loadCases, readFloatImage, verifyReference, type ReferenceCase } from './reference/cases.js';
 
 export interface ImageGate {
   minIdentical: number; ulpTol: number; relTol: number; minCorrelation: number;
@@ -37,7 +37,10 @@ export function replayCase(c: ReferenceCase, opts: { dtype?: 'float64' | 'float3
     const t0 = performance.now();
     const { image } = simulate([...absoluteArgs(c), '--phi-carryover-mode', mode, '--c-threads', String(threads), '--dtype', dtype]);
     const ms = performance.now() - t0;
-    const diff = diffImages(image, readFloatImage(join(c.dir, file)), { ulpTol: gate.ulpTol, relTol: gate.relTol });
+    verifyReference(c, [file]); // a corrupt recorded image is exit 2, never a comparison
+    const ref = readFloatImage(join(c.dir, file));
+    if (ref.length !== image.length) throw new InputError(`corrupt reference ${c.dir}: ${file} holds ${ref.length} pixels, the case implies ${image.length}`);
+    const diff = diffImages(image, ref, { ulpTol: gate.ulpTol, relTol: gate.relTol });
     rows.push({ case: c.id, image: file, mode, threads, dtype, diff, pass: gatePasses(diff, gate), ms });
   }
   return rows;

@@ -105,3 +105,17 @@ describe('planted faults in a recorded reference, through replay', () => {
     expect(await new Promise((r) => child.on('exit', r))).toBe(code);
   });
 });
+
+describe('replay --all (the quick image table) reads only verified references', () => {
+  it('a changed image is a corrupt reference; a resealed short one is refused by size', async () => {
+    const { replayCase } = await import('../harness/replay.js');
+    const { loadCase } = await import('../harness/reference/cases.js');
+    const corrupt = plant(IMAGE, (b) => { const x = Buffer.from(b); x[100] ^= 1; return x; }, false);
+    expect(() => replayCase(loadCase(corrupt))).toThrowError(/corrupt reference .*upstream\.float\.bin has sha256/);
+    const short = plant(IMAGE, (b) => b.subarray(0, b.length / 2));
+    let err: any;
+    try { replayCase(loadCase(short)); } catch (e) { err = e; }
+    expect(err?.exitCode).toBe(2);
+    expect(String(err?.message)).toMatch(/upstream\.float\.bin holds 8192 pixels, the case implies 16384/);
+  });
+});
