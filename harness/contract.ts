@@ -61,8 +61,8 @@ export class NotReproducibleError extends SideError {
 /** Exit 2: the harness could not write its own evidence (full disk, read-only place, a directory in the way). */
 export class EvidenceWriteError extends InputError {
   override name = 'EvidenceWriteError';
-  constructor(readonly file: string, readonly errno: NodeJS.ErrnoException) {
-    super(`cannot write ${file}: ${errno.code ?? 'error'} (${errno.message.replace(/^[A-Z]+: /, '')})`);
+  constructor(readonly file: string, readonly errno: NodeJS.ErrnoException & { detail?: string }) {
+    super(`cannot write ${file}: ${errno.code ?? 'error'} (${errno.detail ?? errno.message.replace(/^[A-Z]+: /, '')})`);
     this.step = 'write evidence';
     this.side = 'harness';
   }

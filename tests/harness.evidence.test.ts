@@ -170,7 +170,7 @@ describe('short writes', () => {
     expect(calls).toEqual([10, 7, 4, 1]);
     mode = 'stall'; calls.length = 0;
     writeFileSync(join(d, 'kept.txt'), 'old content');
-    expect(() => writeFileAtomic(join(d, 'kept.txt'), 'new content that does not fit')).toThrowError(/ENOSPC: no progress writing .*kept\.txt' \(3 of 29 bytes\)/);
+    expect(() => writeFileAtomic(join(d, 'kept.txt'), 'new content that does not fit')).toThrowError(/cannot write: ENOSPC \(no progress writing .*kept\.txt' \(3 of 29 bytes\), writing a temporary file in /);
     expect(readFileSync(join(d, 'kept.txt'), 'utf8')).toBe('old content');
     expect(readdirSync(d).sort()).toEqual(['kept.txt', 'whole.txt']);
     vi.doUnmock('node:fs');

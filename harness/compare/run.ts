@@ -257,13 +257,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   let step = 'prepare', side: string | null = null;
   const kept: string[] = [];
   const keep = (name: string, data: string | Uint8Array) => { ev.write(name, data); kept.push(name); };
-  const keepLogs = (run: RunRecord, name: string): string => {
-    const names: string[] = [];
-    for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
-      if (existsSync(f)) { keep(`${name}.${suffix}.txt`, readFileSync(f)); names.push(ev.file(`${name}.${suffix}.txt`)); }
-    }
-    return names.join(', ');
-  };
+  const keepLogs = (run: RunRecord, name: string): string => ev.keepLogs(run, name, kept);
   try {
     // the reference side: a compiled C (live) or a recorded case (replay)
     let prepared: PreparedC | null = null;
@@ -429,12 +423,13 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 
     // previews and plots
     step = 'report';
+    let previews: Record<string, string> | null = null;
     const { fpixels, spixels } = j;
     if (cImg.length === eng.image.length) {
       const vmax = sharedMax(cImg, eng.image);
       const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(eng.image, fpixels, spixels, vmax), pd = differencePng(eng.image, cImg, fpixels, spixels);
       ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
-      (j as any).previews = { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note };
+      previews = { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note };
     }
     const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
     const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
@@ -473,7 +468,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       image: {
         fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, sum_ratio_min: gate.sumRatioMin ?? null, sum_ratio_max: gate.sumRatioMax ?? null, max_abs: gate.maxAbs ?? null, pass: !!j.full?.pass },
         full: j.full?.metrics ?? null, roi: j.roi ? { ...j.roi.metrics, bounds: j.roiBounds } : null,
-        previews: (j as any).previews ?? null,
+        previews,
       },
       verdict: { pass, exit_code: pass ? 0 : 1, gates: j.gates, summary: '' },
     };

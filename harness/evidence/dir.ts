@@ -91,6 +91,18 @@ export class EvidenceDir {
     return p;
   }
 
+  /** Copy a side's stdout/stderr files into the folder as NAME.stdout.txt/.stderr.txt; returns their paths (for messages) and adds their names to `kept`. */
+  keepLogs(files: { stdoutFile: string; stderrFile: string }, name: string, kept: string[]): string {
+    const paths: string[] = [];
+    for (const [f, suffix] of [[files.stdoutFile, 'stdout'], [files.stderrFile, 'stderr']] as const) {
+      if (!existsSync(f)) continue;
+      this.write(`${name}.${suffix}.txt`, readFileSync(f));
+      kept.push(`${name}.${suffix}.txt`);
+      paths.push(this.file(`${name}.${suffix}.txt`));
+    }
+    return paths.join(', ');
+  }
+
   /** JSON, with NaN and infinities kept as "NaN", "Infinity", "-Infinity". */
   writeJson(name: string, data: unknown): string {
     return this.write(name, toJson(data));

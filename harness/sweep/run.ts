@@ -86,7 +86,7 @@ export async function runSweep(o: SweepOptions) {
       prepared = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
       const cDir = join(scratch, 'c'); mkdirSync(cDir);
       cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: { OMP_NUM_THREADS: String(omp) }, timeoutMs, name: 'c' });
-      if (cRun.exitCode !== 0 || cRun.timedOut) { step('C', 'failed'); throw new SideFailedError(cRun, readFileSync(cRun.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), keepLogs(cRun, 'c')); }
+      if (cRun.exitCode !== 0 || cRun.timedOut) { step('C', 'failed'); throw new SideFailedError(cRun, readFileSync(cRun.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cRun, 'c', kept)); }
       cText = readFileSync(cRun.stdoutFile, 'utf8');
       ev.write('c.trace.txt', cText); kept.push('c.trace.txt');
       const first = traceOfPixel(cText, pixels[0], 'c.trace.txt');
@@ -110,7 +110,7 @@ export async function runSweep(o: SweepOptions) {
       cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, '--dtype', cell.dtype, '--c-threads', String(omp), '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       cell.ms = performance.now() - t1;
       const sub = `cells/${cell.name.replace('/', '-')}`;
-      if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), keepLogs(cell.run, `${sub}/ts`)); }
+      if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cell.run, `${sub}/ts`, kept)); }
       const text = readFileSync(cell.run.stderrFile, 'utf8');
       cell.traces = pixels.map((p) => traceOfPixel(text, p, `${sub}/ts.trace.txt`));
       for (const t of cell.traces) checkComplete(t, 'engine', `${sub}/ts.trace.txt`);
@@ -220,14 +220,6 @@ export async function runSweep(o: SweepOptions) {
     throw e;
   } finally {
     removeScratch(scratch);
-  }
-
-  function keepLogs(run: RunRecord, name: string): string {
-    const names: string[] = [];
-    for (const [f, suffix] of [[run.stdoutFile, 'stdout'], [run.stderrFile, 'stderr']] as const) {
-      try { ev.write(`${name}.${suffix}.txt`, readFileSync(f)); kept.push(`${name}.${suffix}.txt`); names.push(ev.file(`${name}.${suffix}.txt`)); } catch { /* not written */ }
-    }
-    return names.join(', ');
   }
 }
 

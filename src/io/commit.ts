@@ -18,7 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 /** An output that cannot be written: names the flag, the path the user gave and the cause. Exit code 2. */
 export class OutputError extends Error {
   override name = 'OutputError';
-  constructor(readonly flag: string, readonly path: string, readonly code: string, detail: string) {
+  constructor(readonly flag: string, readonly path: string, readonly code: string, readonly detail: string) {
     super(`${flag} ${path}: cannot write: ${code} (${detail})`);
   }
 }
@@ -56,7 +56,7 @@ function fail(o: PlannedOutput, e: unknown, where?: string): OutputError {
 }
 
 /** Every byte of `data` to an open descriptor (short writes retried; a write that makes no progress is ENOSPC). */
-export function writeAll(fd: number, data: Uint8Array, path: string): void {
+function writeAll(fd: number, data: Uint8Array, path: string): void {
   for (let off = 0; off < data.byteLength;) {
     const n = writeSync(fd, data, off, data.byteLength - off);
     if (n <= 0) throw Object.assign(new Error(`ENOSPC: no progress writing '${path}' (${off} of ${data.byteLength} bytes)`), { code: 'ENOSPC' });

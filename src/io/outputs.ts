@@ -1,41 +1,19 @@
 /**
  * The C's output files: raw float32 image, SMV int image (header as the C writes it,
  * `%g` values, padded to 512 bytes), PGM, Poisson noise image, and Fdump.bin.
- * Every file is written to a temporary name and renamed into place, so an interrupted
- * run never leaves a half-written file under the final name.
+ * Files are written through src/io/commit.ts: whole or not at all, as one set.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
-import { writeAll } from './commit.js';
-import { dirname, basename, join } from 'node:path';
+import { commitOutputs } from './commit.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { RTD } from '../math/constants.js';
 import type { NrRandom, Seed } from '../math/rng.js';
 import type { RenderStats } from '../physics/render.js';
 import { cfmtG } from './cformat.js';
 
-let tmpCounter = 0;
 
-/**
- * Write `data` to `path` atomically: a temp file in the same directory, every byte written
- * (a short write is retried; a write that makes no progress is an error), fsync, rename.
- * On any failure the temp file is removed and whatever was at `path` is untouched.
- */
+/** One file written with the same care as an output set (src/io/commit.ts): whole or not at all, links followed, devices written through. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeAll(fd, bytes, path);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  commitOutputs([{ flag: 'write', path, data: typeof data === 'string' ? Buffer.from(data) : data }]);
 }
 
 export interface ImageStatistics { maxI: number; maxIx: number; maxIy: number; avg: number; rms: number; rmsd: number }
