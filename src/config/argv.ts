@@ -152,7 +152,7 @@ export function cStrtod(s: string): { value: number; used: number } {
     for (const d of digits) value = value * 16 + parseInt(d, 16);
     value *= 2 ** (Number(h[3] ?? 0) - 4 * h[2].length);
   } else value = Number(body);
-  return { value: sign * value, used: m[0].length };
+  return { value: sign < 0 ? -value : value, used: m[0].length }; // a negation, as strtod applies the sign: "-nan" is a negative NaN
 }
 
 /** glibc atoi: (int)strtol(s, NULL, 10): decimal prefix, saturating at the 64-bit long, then its low 32 bits. */

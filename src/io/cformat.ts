@@ -26,8 +26,10 @@ function scaleRound(digits: bigint, shift: number): bigint {
   return twice > d || (twice === d && (q & 1n) === 1n) ? q + 1n : q;
 }
 
+const signView = new DataView(new ArrayBuffer(8));
 function special(x: number): string | null {
-  if (Number.isNaN(x)) return 'nan';
+  // glibc prints a NaN's sign bit: "-nan" (x86's default NaN, e.g. 0/0, is negative)
+  if (Number.isNaN(x)) { signView.setFloat64(0, x); return signView.getUint8(0) & 0x80 ? '-nan' : 'nan'; }
   if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
   return null;
 }
