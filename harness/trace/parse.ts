@@ -51,6 +51,10 @@ export interface PhiEntry {
   line: number;
 }
 
+/** One math-library call as a side printed it (TRACE_*_LIBM): arguments and result as IEEE 754 bits. */
+export interface LibmCall { fn: string; x: string; x2: string | null; y: string; where: string | null; line: number }
+export const LIBM_FNS: Record<string, 1 | 2> = { sin: 1, cos: 1, tan: 1, exp: 1, log: 1, acos: 1, atan2: 2, pow: 2, powf: 2 };
+
 export interface PixelBlock { block: number; values: Record<string, number[]>; line: number }
 
 export interface ParsedTrace {
@@ -69,6 +73,8 @@ export interface ParsedTrace {
   /** pixel-level results printed after all loops (I_before_scaling ... floatimage_accumulated) */
   final: Record<string, number[]>;
   phi: PhiEntry[];
+  /** the side's math calls (set-up and this pixel), when it printed them; null when it did not */
+  libm: { provider: string | null; truncated: boolean; count: number; calls?: LibmCall[] } | null;
   warnings: string[];
 }
 
@@ -141,7 +147,7 @@ export function bannerLoops(text: string): Loops | null {
 
 /** Parse trace text (any mix of other output lines is ignored). */
 export function parseTrace(text: string, file = '<trace>'): ParsedTrace {
-  const out: ParsedTrace = { schema: 'nbparity.trace/1', side: 'none', dialect: 'none', loops: null, loops_from: null, skips: [], setup: {}, pixel: null, blocks: [], final: {}, phi: [], warnings: [] };
+  const out: ParsedTrace = { schema: 'nbparity.trace/1', side: 'none', dialect: 'none', loops: null, loops_from: null, skips: [], setup: {}, pixel: null, blocks: [], final: {}, phi: [], libm: null, warnings: [] };
   const sides = new Set<TraceSide>();
   const dialects = new Set<TraceDialect>();
   let block = -1;
@@ -153,12 +159,34 @@ export function parseTrace(text: string, file = '<trace>'): ParsedTrace {
     const raw = lines[i].replace(/\r$/, '');
     const ln = i + 1;
     // progress lines can be glued to a trace line by interleaved output; take the trace part
-    const at = raw.search(/TRACE_(C|TS|PY)(_PHI|_LOOPS|_SKIP)?[: ]|TRACE_CONFIG:/);
+    const at = raw.search(/TRACE_(C|TS|PY)(_PHI|_LOOPS|_SKIP|_LIBM|_LIBM_PROVIDER|_LIBM_TRUNCATED)?[: ]|TRACE_CONFIG:/);
     if (at < 0) continue;
     const line = raw.slice(at);
     let m: RegExpExecArray | null;
     if ((m = /^TRACE_CONFIG: tracing pixel \(spixel=(-?\d+), fpixel=(-?\d+)\)/.exec(line))) {
       out.pixel = { slow: Number(m[1]), fast: Number(m[2]) };
+      continue;
+    }
+    if ((m = /^TRACE_(C|TS|PY)_LIBM(_PROVIDER|_TRUNCATED)?\s+(.*)$/.exec(line))) {
+      sides.add(m[1] as TraceSide);
+      const L = out.libm ??= { provider: null, truncated: false, count: 0, calls: [] };
+      if (m[2] === '_PROVIDER') {
+        const p = /^name=(\S+)(?: detail=(.*))?$/.exec(m[3]);
+        if (!p) throw new TraceParseError(file, ln, line, 'a libm provider line without name=');
+        if (L.provider !== null) throw new TraceParseError(file, ln, line, 'a second libm provider line');
+        L.provider = p[2] ? `${p[1]} (${p[2]})` : p[1];
+        continue;
+      }
+      if (m[2] === '_TRUNCATED') { L.truncated = true; continue; }
+      // fn=NAME x=HEX [x2=HEX] y=HEX [where=free text to the end of the line]
+      const c = /^fn=(\S+) x=(\S+)(?: x2=(\S+))? y=(\S+)(?: where=(.*))?$/.exec(m[3]);
+      if (!c) throw new TraceParseError(file, ln, line, 'a math-call line must read fn=… x=… [x2=…] y=… (cut short?)');
+      const arity = LIBM_FNS[c[1]];
+      if (!arity) throw new TraceParseError(file, ln, line, `unknown math function '${c[1]}'`);
+      if ((arity === 2) !== (c[3] !== undefined)) throw new TraceParseError(file, ln, line, `${c[1]} takes ${arity} argument${arity === 2 ? 's' : ''}`);
+      for (const h of [c[2], c[3], c[4]]) if (h !== undefined && !/^[0-9a-f]{16}$/.test(h)) throw new TraceParseError(file, ln, line, `'${h}' is not 16 hex digits (the bits of a double)`);
+      L.calls!.push({ fn: c[1], x: c[2], x2: c[3] ?? null, y: c[4], where: c[5] ?? null, line: ln });
+      L.count++;
       continue;
     }
     if ((m = /^TRACE_(C|TS|PY)_(PHI|LOOPS|SKIP)\s+(.*)$/.exec(line))) {
