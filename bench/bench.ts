@@ -4,9 +4,11 @@
  * Builds the C (cached), then times whole-process wall clock of both on the same
  * arguments (median of N runs after a warm-up) and checks the two float images agree.
  *
- *   npm run bench [-- --c-source PATH] [--runs N] [--case NAME] [--threads N] [--json]
+ *   npm run bench [-- --c-source PATH] [--runs N] [--case NAME|all] [--threads N] [--libm P|all] [--json]
  * --threads N runs both on N threads (C: OMP_NUM_THREADS=N; engine: --threads N, and
- * --c-threads N so its c-parity mode matches that C's carry-over).
+ * --c-threads N so its c-parity mode matches that C's carry-over). --libm runs the engine with
+ * that math-library provider (system, cr, v8; all: each in turn, against the same C timing),
+ * to show what exactness costs.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { execa } from 'execa';
 import { exitCodeFor } from '../harness/contract.js';
 import { buildC, candidates, findCSource } from '../harness/c/build.js';
 import { diffImages } from '../harness/metrics/image.js';
+import { LIBM_NAMES } from '../src/index.js';
 
 const BASE = ['-cell', '100', '100', '100', '90', '90', '90', '-N', '5', '-default_F', '100', '-lambda', '6.2', '-distance', '100', '-pixel', '0.1', '-detpixels', '1024'];
 const CASES: Record<string, { args: string[]; mode: 'c-parity' | 'spec'; note: string }> = {
@@ -41,6 +44,7 @@ async function timeRun(cmd: string, args: string[], cwd: string, env: Record<str
 async function main(argv: string[]): Promise<number> {
   let cSource: string | undefined, runs = 3, json = false, threads = 1;
   const names: string[] = [];
+  let libms: Array<string | null> = [null];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--c-source') cSource = argv[++i];
@@ -48,11 +52,18 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--case') names.push(argv[++i]);
     else if (a === '--json') json = true;
     else if (a === '--threads') threads = Number(argv[++i]);
-    else if (a === '--help') { process.stdout.write(`usage: npm run bench -- [--c-source PATH] [--runs N] [--case ${Object.keys(CASES).join('|')}] [--threads N] [--json]\n`); return 0; }
+    else if (a === '--libm') {
+      const v = argv[++i];
+      if (v === 'all') libms = [...LIBM_NAMES];
+      else if ((LIBM_NAMES as readonly string[]).includes(v)) libms = [v];
+      else { process.stderr.write(`bench: --libm expects ${LIBM_NAMES.join(', ')} or all, got '${v}'\n`); return 2; }
+    }
+    else if (a === '--help') { process.stdout.write(`usage: npm run bench -- [--c-source PATH] [--runs N] [--case ${Object.keys(CASES).join('|')}|all] [--threads N] [--libm ${LIBM_NAMES.join('|')}|all] [--json]\n`); return 0; }
     else { process.stderr.write(`bench: unknown argument '${a}'\n`); return 2; }
   }
   if (!Number.isInteger(runs) || runs < 1) { process.stderr.write('bench: --runs needs a positive integer\n'); return 2; }
   if (!Number.isInteger(threads) || threads < 1) { process.stderr.write('bench: --threads needs a positive integer\n'); return 2; }
+  if (names.includes('all')) names.splice(0, names.length, ...Object.keys(CASES));
   for (const n of names) if (!(n in CASES)) { process.stderr.write(`bench: unknown case '${n}' (${Object.keys(CASES).join(', ')})\n`); return 2; }
   const src = findCSource(cSource);
   if (!src) {
@@ -69,22 +80,24 @@ async function main(argv: string[]): Promise<number> {
     try {
       const common = [...c.args, '-nonoise', '-nopgm'];
       const cArgs = [...common, '-noprogress', '-floatfile', 'c.bin', '-intfile', 'c.img'];
-      const tArgs = [...common, '-floatfile', 'ts.bin', '-intfile', 'ts.img', '--phi-carryover-mode', c.mode, '--c-threads', String(threads), '--threads', String(threads)];
       const env = { OMP_NUM_THREADS: String(threads) };
       await timeRun(built.binary, cArgs, dir, env);
-      await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {});
-      const cMs: number[] = [], tMs: number[] = [];
-      for (let k = 0; k < runs; k++) {
-        cMs.push(await timeRun(built.binary, cArgs, dir, env));
-        tMs.push(await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {}));
-      }
+      const cMs: number[] = [];
+      for (let k = 0; k < runs; k++) cMs.push(await timeRun(built.binary, cArgs, dir, env));
+      if (!json) process.stdout.write(`${name}: ${c.note}\n  C (OMP_NUM_THREADS=${threads}, ${built.flags.join(' ')}): ${median(cMs).toFixed(0)} ms\n`);
       const read = (f: string) => { const b = readFileSync(join(dir, f)); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-      const d = diffImages(read('ts.bin'), read('c.bin'));
-      const r = { case: name, note: c.note, threads, c_ms: median(cMs), engine_ms: median(tMs), ratio: median(tMs) / median(cMs), runs, c_runs_ms: cMs, engine_runs_ms: tMs, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp };
-      results.push(r);
-      if (!json) {
-        process.stdout.write(`${name}: ${c.note}\n  C (OMP_NUM_THREADS=${threads}, ${built.flags.join(' ')}): ${r.c_ms.toFixed(0)} ms   engine (${threads} thread${threads > 1 ? 's' : ''}): ${r.engine_ms.toFixed(0)} ms   ` +
-          `engine/C = ${r.ratio.toFixed(2)}   images: ${(100 * d.identicalFraction).toFixed(3)}% bit-identical, max ${d.maxUlp} ulp\n`);
+      for (const libm of libms) {
+        const tArgs = [...common, '-floatfile', 'ts.bin', '-intfile', 'ts.img', '--phi-carryover-mode', c.mode, '--c-threads', String(threads), '--threads', String(threads), ...(libm ? ['--libm', libm] : [])];
+        await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {});
+        const tMs: number[] = [];
+        for (let k = 0; k < runs; k++) tMs.push(await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {}));
+        const d = diffImages(read('ts.bin'), read('c.bin'));
+        const r = { case: name, note: c.note, threads, libm: libm ?? 'default', c_ms: median(cMs), engine_ms: median(tMs), ratio: median(tMs) / median(cMs), runs, c_runs_ms: cMs, engine_runs_ms: tMs, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp };
+        results.push(r);
+        if (!json) {
+          process.stdout.write(`  engine (${threads} thread${threads > 1 ? 's' : ''}, libm ${r.libm}): ${r.engine_ms.toFixed(0)} ms   ` +
+            `engine/C = ${r.ratio.toFixed(2)}   images: ${(100 * d.identicalFraction).toFixed(3)}% bit-identical, max ${d.maxUlp} ulp\n`);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import { parseNanoBraggArgs, type NanoBraggOptions } from './config/argv.js';
 import { resolveConfig, type SimulationConfig } from './config/resolve.js';
 import { fdumpBytes } from './crystal/hkl.js';
 import { precisionFor } from './math/precision.js';
+import { libmByName } from './math/libm/index.js';
+import { LibmRecorder } from './math/libm/record.js';
 import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
 import { renderImageParallel } from './physics/parallel.js';
 import {
@@ -35,9 +37,17 @@ export interface SimulationResult {
 
 function prepare(args: readonly string[] | NanoBraggOptions, trace?: TraceSink) {
   const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
-  const config = resolveConfig(options);
-  if (trace && config.tracePixels.length) trace(traceLoopsLine(config));
-  return { options, config, P: precisionFor(config.dtype) };
+  // --libm-log on a traced run: record the set-up's math calls, print them after the loop counts
+  const setup: string[] = [];
+  const recorder = options.libmLog && trace && options.tracePixels.length ? new LibmRecorder((l) => setup.push(l)) : undefined;
+  const config = resolveConfig(options, { recorder });
+  if (trace && config.tracePixels.length) {
+    trace(traceLoopsLine(config));
+    trace(`TRACE_TS_LIBM_PROVIDER name=${config.libm.name} detail=${config.libm.detail}`);
+    for (const l of setup) trace(l);
+  }
+  if (recorder && trace) recorder.sink = trace;
+  return { options, config, P: precisionFor(config.dtype, libmByName(config.libm.name), recorder) };
 }
 
 /** The loop counts of a traced run, as the instrumented C prints them: a harness checks every trace against them. */
@@ -97,3 +107,5 @@ export function writeOutputs(result: SimulationResult): WrittenOutputs {
   out.files = set.map((f) => f.path);
   return out;
 }
+
+export { libmByName, LIBM_NAMES, hex64, fromHex64, ulpDistance, LibmUnavailableError, type Libm, type LibmName } from './math/libm/index.js';

@@ -6,7 +6,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../src/index.js';
-import { F32, F64 } from '../src/math/precision.js';
+import { precisionFor } from '../src/math/precision.js';
+import { V8_LIBM } from '../src/math/libm/index.js';
+
+const F64 = precisionFor('float64', V8_LIBM), F32 = precisionFor('float32', V8_LIBM);
 import { rotateAxis, unitize, vec } from '../src/math/vec3.js';
 import { absoluteArgs, loadCases, readFloatImage } from '../harness/reference/cases.js';
 import { diffImages } from '../harness/metrics/image.js';

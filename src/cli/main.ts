@@ -23,6 +23,12 @@ engine options (double dash, never passed to or taken from the C):
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
+  --libm system|cr|v8                the math functions (sin, cos, exp, log, atan2, pow, ...): system = this
+                                     machine's C library, the same bits as a C built here (default where it
+                                     loads); cr = correctly rounded, in TypeScript (default otherwise); v8 =
+                                     JavaScript's Math.* (fastest; differs from glibc in the last bit at times)
+  --libm-log                         with -trace_pixel: also print every math call of the set-up and of the
+                                     traced pixels (TRACE_TS_LIBM fn, argument and result bits)
   --strict                           a junk number, a flag without its value, an unknown flag or a stray word is an
                                      error (exit 2); by default each is read or ignored as nanoBragg.c does, with a warning
   --max-memory SIZE                  memory budget (default: this machine's memory); a run whose estimate
@@ -58,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     if (json) {
       const D = cfg.detector, G = cfg.goniometer, X = cfg.crystal;
       process.stdout.write(JSON.stringify({
-        engine: 'nanobragg-ts', dtype: cfg.dtype, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
+        engine: 'nanobragg-ts', dtype: cfg.dtype, libm: cfg.libm, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
         detector: { convention: D.convention, pivot: D.pivot, fpixels: D.fpixels, spixels: D.spixels, pix0: Array.from(D.origin.subarray(1)),
           fast: Array.from(D.fast.subarray(1)), slow: Array.from(D.slow.subarray(1)), normal: Array.from(D.normal.subarray(1)),
           distance_m: D.distance, close_distance_m: D.closeDistance, roi: D.roi },

@@ -12,10 +12,12 @@
  * `--strict` turns every such case into a FlagError (exit 2).
  *
  * Engine-only options use a double dash so they can never collide with the C's flags:
- * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32, --threads N|auto.
+ * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32, --threads N|auto,
+ * --libm system|cr|v8, --libm-log.
  */
 import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
+import { LIBM_NAMES, type LibmName } from '../math/libm/index.js';
 import { parseSize } from './budget.js';
 import { readSmvFrame, smvValue } from '../io/smv.js';
 
@@ -82,6 +84,10 @@ export interface NanoBraggOptions {
   tracePixels: Array<[number, number]>;
   // engine-only
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
+  /** --libm: the math functions' provider; 'auto' is system where it loads, else cr (src/math/libm) */
+  libm: LibmName | 'auto';
+  /** --libm-log: traced runs also print each math call (TRACE_TS_LIBM) during set-up and in traced pixels */
+  libmLog: boolean;
   /** worker threads for rendering (the result is the same bits as one thread) */
   threads: number;
   /** --max-memory: the memory budget in bytes (null: this machine's memory) */
@@ -127,7 +133,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
+    phiMode: 'spec', cThreads: 1, dtype: 'float64', libm: 'auto', libmLog: false, threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
     seen: [],
     notes: [],
   };
@@ -437,6 +443,11 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
   },
   '--max-memory': (o, v) => { o.maxMemory = parseSize('--max-memory', v); },
   '--strict': (o) => { o.strict = true; },
+  '--libm': (o, v) => {
+    if (!(LIBM_NAMES as readonly string[]).includes(v)) throw new FlagError('--libm', `expects ${LIBM_NAMES.join(', ')}, got '${v}'`);
+    o.libm = v as LibmName;
+  },
+  '--libm-log': (o) => { o.libmLog = true; },
   '--dtype': (o, v) => {
     if (v !== 'float64' && v !== 'float32') throw new FlagError('--dtype', `expects float64 or float32, got '${v}'`);
     o.dtype = v;
@@ -454,7 +465,7 @@ export function splitEngineOptions(argv: readonly string[]): { engine: [string, 
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = eq >= 0 ? tok.slice(0, eq) : tok;
-      if (name === '--strict') { engine.push([name, '']); continue; }
+      if (name === '--strict' || name === '--libm-log') { engine.push([name, '']); continue; }
       if (name in ENGINE_OPTIONS) {
         const value = eq >= 0 ? tok.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new FlagError(name, 'missing value');

@@ -11,6 +11,8 @@ import { FlagError, type ConventionName, type NanoBraggOptions, type PhiMode, ty
 import { cInt, RTD } from '../math/constants.js';
 import { budgetOf, BYTES_PER_PIXEL, fmtBytes, need } from './budget.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
+import { defaultLibm, libmByName, LibmUnavailableError, type Libm, type LibmName } from '../math/libm/index.js';
+import type { LibmRecorder } from '../math/libm/record.js';
 import { NrRandom, mosaicRotationUmat, umat2misset, type Seed } from '../math/rng.js';
 import { cross, dot, rotateAxis, rotateXYZ, unitize, vec, vectorRescale, vectorScale, type Vec } from '../math/vec3.js';
 import { readColumns, readFdump, readHklFile, readMatFile, type HklGrid } from '../crystal/hkl.js';
@@ -76,6 +78,10 @@ export interface Outputs {
 
 export interface SimulationConfig {
   dtype: Dtype;
+  /** the math functions' provider (src/math/libm) and what exactly answers its calls */
+  libm: { name: LibmName; detail: string };
+  /** traced runs print each math call (TRACE_TS_LIBM) */
+  libmLog: boolean;
   beam: Beam; detector: Detector; goniometer: Goniometer; crystal: Crystal; sampling: Sampling; outputs: Outputs;
   tracePixels: Array<[number, number]>;
   /** what the run will cost: evaluations, estimated bytes of memory, and the limit they were checked against */
@@ -89,11 +95,27 @@ export interface SimulationConfig {
 const DBL_MIN = 2.2250738585072014e-308;
 const Avogadro = 6.02214179e23;
 
+/** The run's math functions: the one asked for (an error when it cannot load), or the default, saying why it fell back. */
+function chooseLibm(name: LibmName | 'auto', log: string[]): Libm {
+  if (name === 'auto') {
+    const d = defaultLibm();
+    if (d.note) log.push(`WARNING: ${d.note}`);
+    return d.libm;
+  }
+  try { return libmByName(name); } catch (e) {
+    if (e instanceof LibmUnavailableError) throw new FlagError('--libm', `${name}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Resolve parsed options into a complete, frozen simulation configuration. */
-export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } = {}): SimulationConfig {
-  const P = precisionFor(o.dtype);
-  const r = P.r;
+export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; recorder?: LibmRecorder } = {}): SimulationConfig {
   const log: string[] = [...o.notes];
+  const libm = chooseLibm(o.libm, log);
+  // where the set-up is, for a recorded run's math-call lines
+  const at = (where: string) => { if (opts.recorder) opts.recorder.where = where; };
+  const P = precisionFor(o.dtype, libm, opts.recorder);
+  const r = P.r;
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const budget = budgetOf(o.maxMemory);
   let memory = 0; // the estimate, part by part, checked before each large allocation
@@ -256,6 +278,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   else if (mosaicSpread === 0.0) { log.push('WARNING: zero mosaic spread specified.  setting mosaic_domains = 1'); mosaicDomains = 1; }
 
   // ---- detector geometry (l.1697-1776)
+  at('detector geometry (rotations of the detector vectors)');
   const rotx = r(o.rotx), roty = r(o.roty), rotz = r(o.rotz), twotheta = r(o.twotheta);
   let distance = r(o.distance), closeDistance = r(o.closeDistance);
   const tmp = vec();
@@ -298,6 +321,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   }
 
   // ---- crystal (l.1792-2062)
+  at('cell (reciprocal vectors from the cell angles)');
   const a = vec(), b = vec(), c = vec();
   const aStar = vec(), bStar = vec(), cStar = vec();
   let Vcell = 0, Vstar = 0;
@@ -352,18 +376,20 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
     const s = r(1e-10 / lambda0);
     vectorScale(P, aStar, aStar, s); vectorScale(P, bStar, bStar, s); vectorScale(P, cStar, cStar, s);
   }
-  const rng = new NrRandom();
+  const rng = new NrRandom(P.libm);
   let misset = o.misset.map(r);
   let missetDeg: [number, number, number] | null = null;
   if (o.misset[0] === -1.0) {
     const umat = new Float64Array(9);
     const seed: Seed = { value: o.missetSeed ?? -now() };
+    at('random misset (mosaic_rotation_umat, umat2misset)');
     mosaicRotationUmat(rng, 90.0, umat, 0, seed);
-    const [mx, my, mz] = umat2misset(umat);
+    const [mx, my, mz] = umat2misset(umat, P.libm);
     misset = [1.0, r(mx), r(my), r(mz)];
     log.push(`random orientation misset angles: ${(mx * RTD).toFixed(6)} ${(my * RTD).toFixed(6)} ${(mz * RTD).toFixed(6)} deg`);
   }
   if (misset[0] > 0.0) {
+    at('misset rotation of a*, b*, c*');
     missetDeg = [misset[1] * RTD, misset[2] * RTD, misset[3] * RTD];
     for (const v of [aStar, bStar, cStar]) rotateXYZ(P, v, v, misset[1], misset[2], misset[3]);
   }
@@ -389,7 +415,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   vectorScale(P, rbxc, aStar, Vstar);
   vectorScale(P, rcxa, bStar, Vstar);
   vectorScale(P, rxb, cStar, Vstar);
-  const cellDeg = (u: Vec, v: Vec) => Math.acos(Math.max(-1, Math.min(1, (u[1] * v[1] + u[2] * v[2] + u[3] * v[3]) / u[0] / v[0]))) * RTD;
+  const cellDeg = (u: Vec, v: Vec) => libm.acos(Math.max(-1, Math.min(1, (u[1] * v[1] + u[2] * v[2] + u[3] * v[3]) / u[0] / v[0]))) * RTD;
   const cell: [number, number, number, number, number, number] = [a[0], b[0], c[0], cellDeg(b, c), cellDeg(a, c), cellDeg(a, b)];
   // to metres
   vectorScale(P, a, a, 1e-10);
@@ -428,6 +454,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   if (o.stolFile !== null) readColumns('-stol', o.stolFile, 2); // read, never used (as in the C)
 
   // ---- sources (l.2319-2437)
+  at('sources');
   let srcX: number[] = [], srcY: number[] = [], srcZ: number[] = [], srcL: number[] = [];
   const sourceDistance = 10.0;
   if (o.sourceFile !== null) {
@@ -439,6 +466,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
     }
   } else {
     const upTo = hdiv.steps * vdiv.steps * disp.steps;
+    at('divergence sources (rotate_axis)');
     claim('-divsteps/-dispsteps', `${hdiv.steps}x${vdiv.steps} divergence × ${disp.steps} dispersion = ${upTo} sources`, upTo * 7 * 8);
     const v = vec(), nvv = vec();
     for (let hdivTic = 0; hdivTic < hdiv.steps; ++hdivTic) {
@@ -475,6 +503,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   const mosaicUmats = new Float64Array(mosaicDomains * 9);
   const mosaicSeed: Seed = { value: o.mosaicSeed };
   for (let m = 0; m < mosaicDomains; m++) {
+    at(`mosaic domain ${m} (mosaic_rotation_umat)`);
     mosaicRotationUmat(rng, mosaicSpread, mosaicUmats, 9 * m, mosaicSeed);
     if (m === 0) mosaicUmats.set([1, 0, 0, 0, 1, 0, 0, 0, 1], 0);
   }
@@ -495,8 +524,11 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number } 
   const plan = { evaluations: roiPixels * oversample * oversample * thicksteps * sources * phisteps * mosaicDomains, memoryBytes: memory, memoryLimit: budget.limit };
   log.push(`work: ${plan.evaluations.toExponential(3)} evaluations (${roiPixels} pixels × ${oversample}² sub-pixels × ${thicksteps} layers × ${sources} sources × ${phisteps} φ × ${mosaicDomains} mosaic), about ${fmtBytes(memory)} of memory`);
 
+  at('set-up');
   return {
     dtype: o.dtype,
+    libm: { name: libm.name, detail: libm.detail },
+    libmLog: o.libmLog,
     beam: {
       direction: beamV, polarVector: polarV, vertVector: vertV, wavelength0: lambda0,
       kahn: r(o.polarization), nopolar: o.nopolar, fluence, flux, exposure, beamsize,

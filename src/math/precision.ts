@@ -2,18 +2,24 @@
  * Precision kernels. The whole pipeline is written once, with every arithmetic
  * result passed through `r` and every math-library call taken from the kernel.
  *
- * - float64: `r` is the identity and the libm functions are V8's; this follows the
- *   C's double arithmetic (the C's float-typed spots are emulated explicitly with
- *   `Math.fround`, whatever the kernel).
+ * - float64: `r` is the identity and the math functions are the run's libm provider's
+ *   (src/math/libm); this follows the C's double arithmetic (the C's float-typed spots are
+ *   emulated explicitly with `Math.fround`, whatever the kernel).
  * - float32: `r` is `Math.fround`; every operand, every result and every math-function
- *   result is rounded to float32, as a float32 tensor library would compute.
+ *   result (computed by the same provider in double, then rounded) is rounded to float32,
+ *   as a float32 tensor library would compute.
  *
  * The kernel is chosen once per run; hot loops never branch on it.
  */
+import type { Libm } from './libm/index.js';
+import type { LibmRecorder } from './libm/record.js';
+
 export type Dtype = 'float64' | 'float32';
 
 export interface Precision {
   readonly dtype: Dtype;
+  /** the math functions' provider (its results, before any rounding to float32) */
+  readonly libm: Libm;
   /** round one arithmetic result to the working precision */
   readonly r: (x: number) => number;
   readonly sin: (x: number) => number;
@@ -22,44 +28,33 @@ export interface Precision {
   readonly sqrt: (x: number) => number;
   readonly exp: (x: number) => number;
   readonly log: (x: number) => number;
+  readonly acos: (x: number) => number;
   readonly atan2: (y: number, x: number) => number;
+  /** set when the run records its math calls (--libm-log): callers say where they are, renderers switch it per pixel */
+  readonly recorder?: LibmRecorder;
 }
 
 const identity = (x: number): number => x;
-
-export const F64: Precision = Object.freeze({
-  dtype: 'float64',
-  r: identity,
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  sqrt: Math.sqrt,
-  exp: Math.exp,
-  log: Math.log,
-  atan2: Math.atan2,
-});
-
 const f = Math.fround;
 
-export const F32: Precision = Object.freeze({
-  dtype: 'float32',
-  r: f,
-  sin: (x: number) => f(Math.sin(x)),
-  cos: (x: number) => f(Math.cos(x)),
-  tan: (x: number) => f(Math.tan(x)),
-  sqrt: (x: number) => f(Math.sqrt(x)),
-  exp: (x: number) => f(Math.exp(x)),
-  log: (x: number) => f(Math.log(x)),
-  atan2: (y: number, x: number) => f(Math.atan2(y, x)),
-});
-
-export function precisionFor(dtype: Dtype): Precision {
-  return dtype === 'float32' ? F32 : F64;
-}
-
-/** C's powf on float arguments: pow in double of the float inputs, rounded to float. */
-export function powf(x: number, y: number): number {
-  return f(Math.pow(f(x), f(y)));
+/** The kernel for a dtype over a provider; with a recorder, every call of the provider goes through it. */
+export function precisionFor(dtype: Dtype, provider: Libm, recorder?: LibmRecorder): Precision {
+  const libm = recorder ? recorder.wrap(provider) : provider;
+  const L = libm;
+  if (dtype === 'float64') {
+    return Object.freeze({ dtype, libm, recorder, r: identity, sin: L.sin, cos: L.cos, tan: L.tan, sqrt: Math.sqrt, exp: L.exp, log: L.log, acos: L.acos, atan2: L.atan2 });
+  }
+  return Object.freeze({
+    dtype, libm, recorder, r: f,
+    sin: (x: number) => f(L.sin(x)),
+    cos: (x: number) => f(L.cos(x)),
+    tan: (x: number) => f(L.tan(x)),
+    sqrt: (x: number) => f(Math.sqrt(x)),
+    exp: (x: number) => f(L.exp(x)),
+    log: (x: number) => f(L.log(x)),
+    acos: (x: number) => f(L.acos(x)),
+    atan2: (y: number, x: number) => f(L.atan2(y, x)),
+  });
 }
 
 /** C's floorf applied to a double argument (converted to float first). */

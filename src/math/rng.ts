@@ -3,6 +3,8 @@
  * by every stream, as the C's statics are), the mosaic/misset rotation matrices built from
  * it with their float-typed angle, umat2misset, and the float-typed poidev/gaussdev/gammln.
  */
+import type { Libm } from './libm/index.js';
+
 const f = Math.fround;
 
 const IA = 16807, IM = 2147483647, AM = 1.0 / IM, IQ = 127773, IR = 2836, NTAB = 32;
@@ -14,6 +16,8 @@ export interface Seed { value: number }
 
 /** ran1's static state; one instance per simulated C process. */
 export class NrRandom {
+  /** the math functions the C's deviates and rotations call (the run's provider) */
+  constructor(readonly libm: Libm) {}
   private iy = 0;
   private readonly iv = new Array<number>(NTAB).fill(0);
   // poidev / gaussdev statics
@@ -55,7 +59,7 @@ export class NrRandom {
         v2 = f(2.0 * this.ran1(idum) - 1.0);
         rsq = f(f(v1 * v1) + f(v2 * v2));
       } while (rsq >= 1.0 || rsq === 0);
-      const fac = f(Math.sqrt(-2.0 * Math.log(rsq) / rsq));
+      const fac = f(Math.sqrt(-2.0 * this.libm.log(rsq) / rsq));
       this.gset = f(v1 * fac);
       this.iset = 1;
       return f(v2 * fac);
@@ -74,7 +78,7 @@ export class NrRandom {
     if (xm < 12.0) {
       if (xm !== this.oldm) {
         this.oldm = xm;
-        this.g = f(Math.exp(-xm));
+        this.g = f(this.libm.exp(-xm));
       }
       em = -1;
       t = 1.0;
@@ -86,16 +90,16 @@ export class NrRandom {
       if (xm !== this.oldm) {
         this.oldm = xm;
         this.sq = f(Math.sqrt(2.0 * xm));
-        this.alxm = f(Math.log(xm));
-        this.g = f(f(xm * this.alxm) - gammln(f(xm + 1.0)));
+        this.alxm = f(this.libm.log(xm));
+        this.g = f(f(xm * this.alxm) - gammln(f(xm + 1.0), this.libm));
       }
       do {
         do {
-          y = f(Math.tan(Math.PI * this.ran1(idum)));
+          y = f(this.libm.tan(Math.PI * this.ran1(idum)));
           em = f(f(this.sq * y) + xm);
         } while (em < 0.0);
         em = f(Math.floor(em));
-        t = f(0.9 * (1.0 + f(y * y)) * Math.exp(f(f(f(em * this.alxm) - gammln(f(em + 1.0))) - this.g)));
+        t = f(0.9 * (1.0 + f(y * y)) * this.libm.exp(f(f(f(em * this.alxm) - gammln(f(em + 1.0), this.libm)) - this.g)));
       } while (this.ran1(idum) > t);
     }
     return em;
@@ -103,16 +107,16 @@ export class NrRandom {
 }
 
 /** gammln(): Lanczos, float in and out, double inside. */
-export function gammln(xx: number): number {
+export function gammln(xx: number, libm: Libm): number {
   const cof = [76.18009172947146, -86.50532032941677, 24.01409824083091,
     -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
   let x: number, y: number;
   y = x = f(xx);
   let tmp = x + 5.5;
-  tmp -= (x + 0.5) * Math.log(tmp);
+  tmp -= (x + 0.5) * libm.log(tmp);
   let ser = 1.000000000190015;
   for (let j = 0; j <= 5; ++j) ser += cof[j] / ++y;
-  return f(-tmp + Math.log(2.5066282746310005 * ser / x));
+  return f(-tmp + libm.log(2.5066282746310005 * ser / x));
 }
 
 /**
@@ -124,16 +128,17 @@ export function mosaicRotationUmat(rng: NrRandom, mosaicity: number, umat: Float
   const r2 = 2.0 * rng.ran1(seed) - 1.0;
   const r3 = 2.0 * rng.ran1(seed) - 1.0;
   const xyrad = Math.sqrt(1.0 - r2 * r2);
-  const rot = f(f(mosaicity) * f(Math.pow(f(1.0 - r3 * r3), f(1.0 / 3.0))));
-  const v1 = xyrad * Math.sin(Math.PI * r1);
-  const v2 = xyrad * Math.cos(Math.PI * r1);
+  const L = rng.libm;
+  const rot = f(f(mosaicity) * L.powf(1.0 - r3 * r3, 1.0 / 3.0));
+  const v1 = xyrad * L.sin(Math.PI * r1);
+  const v2 = xyrad * L.cos(Math.PI * r1);
   const v3 = r2;
-  const t1 = Math.cos(rot);
+  const t1 = L.cos(rot);
   const t2 = 1.0 - t1;
   const t3 = v1 * v1;
   const t6 = t2 * v1;
   const t7 = t6 * v2;
-  const t8 = Math.sin(rot);
+  const t8 = L.sin(rot);
   const t9 = t8 * v3;
   const t11 = t6 * v3;
   const t12 = t8 * v2;
@@ -153,7 +158,7 @@ export function mosaicRotationUmat(rng: NrRandom, mosaicity: number, umat: Float
 }
 
 /** umat2misset(): rotation matrix to the X, Y, Z missetting angles (radians). */
-export function umat2misset(umat: ArrayLike<number>): [number, number, number] {
+export function umat2misset(umat: ArrayLike<number>, libm: Libm): [number, number, number] {
   let uxx = umat[0], uxy = umat[1], uxz = umat[2];
   let uyx = umat[3], uyy = umat[4], uyz = umat[5];
   let uzx = umat[6], uzy = umat[7], uzz = umat[8];
@@ -188,7 +193,7 @@ export function umat2misset(umat: ArrayLike<number>): [number, number, number] {
   if (my > 0) { uyx /= my; uyy /= my; uyz /= my; }
   if (mz > 0) { uzx /= mz; uzy /= mz; uzz /= mz; }
   if (uzx * uzx < 1.0) {
-    return [Math.atan2(uzy, uzz), Math.atan2(-uzx, Math.sqrt(uzy * uzy + uzz * uzz)), Math.atan2(uyx, uxx)];
+    return [libm.atan2(uzy, uzz), libm.atan2(-uzx, Math.sqrt(uzy * uzy + uzz * uzz)), libm.atan2(uyx, uxx)];
   }
-  return [Math.atan2(1, 1) * 4, Math.atan2(1, 1) * 2, Math.atan2(uxy, -uyy)];
+  return [libm.atan2(1, 1) * 4, libm.atan2(1, 1) * 2, libm.atan2(uxy, -uyy)];
 }

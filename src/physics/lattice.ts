@@ -35,6 +35,7 @@ export function buildLatticeTable(P: Precision, crystal: Crystal, gonio: Goniome
   const ap = vec(), bp = vec(), cp = vec(), t = vec();
   for (let k = 0; k < n; k++) {
     phi[k] = r(gonio.phi0 + r(gonio.phistep * k));
+    if (P.recorder) P.recorder.where = `φ step ${k} (rotate_axis of a, b, c about the spindle)`;
     if (phi[k] !== 0.0) {
       rotateAxis(P, crystal.a0, ap, gonio.spindle, phi[k]);
       rotateAxis(P, crystal.b0, bp, gonio.spindle, phi[k]);

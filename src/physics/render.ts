@@ -149,6 +149,7 @@ export function renderRows(
   const O = cfg.outputs, printing = print !== undefined && O.printout;
   let pStol = 0, pH = 0, pK = 0, pL = 0, pH0 = 0, pK0 = 0, pL0 = 0, pFcell = 0, pFlatt = 0, pO = -1;
   const t = trace ?? (() => undefined);
+  const rec = P.recorder;
 
   for (let spixel = rowStart; spixel < rowEnd; ++spixel) {
     for (let fpixel = 0; fpixel < fpixels; ++fpixel) {
@@ -157,6 +158,7 @@ export function renderRows(
       if (mask !== null && mask[imgidx] === 0) continue; // the C skips a zero-flagged pixel entirely
       const traced = tracedIdx.size !== 0 && tracedIdx.has(imgidx);
       if (traced) t(`TRACE_TS_PIXEL spixel=${spixel} fpixel=${fpixel}`);
+      if (rec) { rec.on = traced; rec.where = `pixel (${spixel},${fpixel}): geometry and polarization`; }
       let I = Ibg;
       let polar = nopolar ? 1.0 : 0.0;
       let omegaPixel = 0.0;
@@ -224,6 +226,7 @@ export function renderRows(
                 const ent = map[phiTic];
                 for (let mosTic = 0; mosTic < M; ++mosTic) {
                   const o = (ent * M + mosTic) * 9;
+                  if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}) source ${source} φ step ${phiTic} mosaic ${mosTic}: lattice factor`;
                   const h = r(r(r(abc[o] * q1) + r(abc[o + 1] * q2)) + r(abc[o + 2] * q3));
                   const k = r(r(r(abc[o + 3] * q1) + r(abc[o + 4] * q2)) + r(abc[o + 5] * q3));
                   const l = r(r(r(abc[o + 6] * q1) + r(abc[o + 7] * q2)) + r(abc[o + 8] * q3));
@@ -347,7 +350,7 @@ export function renderRows(
       stats.sumsqr += Math.fround(value * value);
       ++stats.sumn;
       if (printing && ((fpixel === O.printoutFpixel && spixel === O.printoutSpixel) || O.printoutFpixel < 0)) {
-        const twotheta = r(Math.atan2(sqrt(r(r(pixelPos[2] * pixelPos[2]) + r(pixelPos[3] * pixelPos[3]))), pixelPos[1]));
+        const twotheta = r(P.atan2(sqrt(r(r(pixelPos[2] * pixelPos[2]) + r(pixelPos[3] * pixelPos[3]))), pixelPos[1]));
         const v = (j: number) => (pO < 0 ? 0 : r(abc[pO + j] * 1e10));
         const row = (name: string, j: number) => `${name}: ${cfmtF(v(j), 8, 11)} ${cfmtF(v(3 + j), 8, 11)} ${cfmtF(v(6 + j), 8, 11)}`;
         print!(`${cfmtD(fpixel, 4)} ${cfmtD(spixel, 4)} : stol = ${cfmtG(pStol)} or ${cfmtG(r(sin(r(twotheta / 2.0)) / r(B.wavelength0 * 1e10)))}`);
@@ -365,6 +368,7 @@ export function renderRows(
       }
     }
   }
+  if (rec) rec.on = false;
 }
 
 /** One TRACE_TS_PHI line: every quantity of one (layer, sub-pixel, source, φ, mosaic) evaluation. */
