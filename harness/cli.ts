@@ -86,13 +86,18 @@ Every command takes --help and --json. Exit codes (README, "The exit-code contra
     incomplete trace, C output not reproducible)
   130/143 interrupted (SIGINT/SIGTERM): the evidence folder is marked interrupted
 `,
-  compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32]
+  compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32] [--libm system|cr|v8]
 
 Runs the C (instrumented copy, OMP_NUM_THREADS fixed) and the engine in fresh scratch
 directories, compares their traces at one pixel and their images, and writes
 reports/<initiative>/<YYYYMMDDTHHMMSSZ>/ (delta_metrics.json, comparison_summary.md, traces,
 images, PNG previews, commands.txt, env.json, config_snapshot.json, sha256.txt).
 Without -trace_pixel the engine's brightest pixel is traced.
+
+The engine uses this machine's C library for its math functions (--libm system, the C's own
+libm) unless --libm is given. Both sides log their math calls at the traced pixel; when a gate
+fails, the verdict says whether the math library is the cause: libm-limited (the same argument
+gave different bits, and with --libm system every gate passes), not-libm, or undetermined.
 
 options:
   --c-source PATH        nanoBragg.c (default: $NANOBRAGG_C, then golden_suite_generator/nanoBragg.c)
@@ -285,6 +290,7 @@ function printCompare(dir: string, m: Record<string, any>): void {
   process.stdout.write(`  VG-1 (${v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);
   process.stdout.write(`  ${m.carryover.sentence}\n`);
   if (m.explanation?.sentence) process.stdout.write(`  ${m.explanation.sentence}\n`);
+  if (m.libm) process.stdout.write(`  ${m.libm.verdict === 'libm-limited' ? chalk.yellow(m.libm.sentence) : m.libm.sentence}\n`);
   const f = m.image.full;
   if (f) process.stdout.write(`  image: ${(100 * f.identical_fraction).toFixed(4)}% bit-identical, max ${f.max_ulp} ulp, correlation ${f.correlation}, sum ratio ${f.sum_ratio}, peaks ${f.peaks.matched} matched (mean ${f.peaks.mean_distance.toFixed(2)} px)\n`);
   process.stdout.write(`  evidence: ${dir}\n`);

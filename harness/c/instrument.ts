@@ -57,6 +57,45 @@ static void nbp_printf(const char *fmt, ...) {
     nbp_len += (size_t)need;
 }
 static void nbp_begin(int s, int f) { if (nbp_len == 0) nbp_printf("TRACE_C_PIXEL spixel=%d fpixel=%d\n", s, f); }
+/* math calls: while setting up (main thread, before the pixel loop) and inside a traced pixel,
+   each call of a libm function prints its function, argument and result as IEEE 754 bits */
+static int nbp_libm_setup = 1;
+static __thread int nbp_libm_px = 0;
+static __thread long nbp_libm_count = 0;
+#define NBP_LIBM_LIMIT 200000
+static unsigned long long nbp_bits(double x) { union { double d; unsigned long long u; } v; v.d = x; return v.u; }
+static void nbp_libm(const char *fn, double x, int two, double x2, double y) {
+    if (!nbp_n || !(nbp_libm_setup || nbp_libm_px)) return;
+    if (nbp_libm_count++ >= NBP_LIBM_LIMIT) {
+        if (nbp_libm_count == NBP_LIBM_LIMIT + 1) { if (nbp_libm_px) nbp_printf("TRACE_C_LIBM_TRUNCATED after=%d\n", NBP_LIBM_LIMIT); else printf("TRACE_C_LIBM_TRUNCATED after=%d\n", NBP_LIBM_LIMIT); }
+        return;
+    }
+    if (nbp_libm_px) {
+        if (two) nbp_printf("TRACE_C_LIBM fn=%s x=%016llx x2=%016llx y=%016llx\n", fn, nbp_bits(x), nbp_bits(x2), nbp_bits(y));
+        else nbp_printf("TRACE_C_LIBM fn=%s x=%016llx y=%016llx\n", fn, nbp_bits(x), nbp_bits(y));
+    } else {
+        if (two) printf("TRACE_C_LIBM fn=%s x=%016llx x2=%016llx y=%016llx\n", fn, nbp_bits(x), nbp_bits(x2), nbp_bits(y));
+        else printf("TRACE_C_LIBM fn=%s x=%016llx y=%016llx\n", fn, nbp_bits(x), nbp_bits(y));
+    }
+}
+static inline double nbp_sin(double x) { double y = sin(x); nbp_libm("sin", x, 0, 0, y); return y; }
+static inline double nbp_cos(double x) { double y = cos(x); nbp_libm("cos", x, 0, 0, y); return y; }
+static inline double nbp_tan(double x) { double y = tan(x); nbp_libm("tan", x, 0, 0, y); return y; }
+static inline double nbp_exp(double x) { double y = exp(x); nbp_libm("exp", x, 0, 0, y); return y; }
+static inline double nbp_log(double x) { double y = log(x); nbp_libm("log", x, 0, 0, y); return y; }
+static inline double nbp_acos(double x) { double y = acos(x); nbp_libm("acos", x, 0, 0, y); return y; }
+static inline double nbp_atan2(double a, double b) { double y = atan2(a, b); nbp_libm("atan2", a, 1, b, y); return y; }
+static inline double nbp_pow(double a, double b) { double y = pow(a, b); nbp_libm("pow", a, 1, b, y); return y; }
+static inline float nbp_powf(float a, float b) { float y = powf(a, b); nbp_libm("powf", a, 1, b, y); return y; }
+#define sin(x) nbp_sin(x)
+#define cos(x) nbp_cos(x)
+#define tan(x) nbp_tan(x)
+#define exp(x) nbp_exp(x)
+#define log(x) nbp_log(x)
+#define acos(x) nbp_acos(x)
+#define atan2(a, b) nbp_atan2(a, b)
+#define pow(a, b) nbp_pow(a, b)
+#define powf(a, b) nbp_powf(a, b)
 static void nbp_flush(void) {
     #pragma omp critical (nbparity_trace)
     { if (nbp_len) { fwrite(nbp_buf, 1, nbp_len, stdout); fflush(stdout); } }
@@ -67,7 +106,7 @@ static void nbp_s(const char *n, double x) { nbp_printf("TRACE_C: %s %.17g\n", n
 static void nbp_i(const char *n, int x) { nbp_printf("TRACE_C: %s %d\n", n, x); }
 /* the loop counts this build will run: the harness checks every trace against them */
 static void nbp_config(int thicksteps, int oversample, int sources, int phisteps, int mosaic_domains, int fpixels, int spixels) {
-    int i; for (i = 0; i < nbp_n; ++i) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_ps[i], nbp_pf[i]);
+    int i; nbp_libm_setup = 0; for (i = 0; i < nbp_n; ++i) printf("TRACE_CONFIG: tracing pixel (spixel=%d, fpixel=%d)\n", nbp_ps[i], nbp_pf[i]);
     if (nbp_n) printf("TRACE_C_LOOPS thicksteps=%d oversample=%d sources=%d phisteps=%d mosaic_domains=%d fpixels=%d spixels=%d\n",
                       thicksteps, oversample, sources, phisteps, mosaic_domains, fpixels, spixels);
     fflush(stdout);
@@ -79,7 +118,7 @@ static void nbp_skip(int s, int f, int thick_tic, int subS, int subF, int source
 }
 static void nbp_geometry(int s, int f, double *pix0, double *fdet, double *sdet, double *pos, double airpath, double omega, double close_distance,
                          double *diffracted, double *incident, double lambda, double *scattering) {
-    nbp_begin(s, f);
+    nbp_begin(s, f); nbp_libm_px = 1;
     nbp_v("pix0_vector_meters", pix0[1], pix0[2], pix0[3]);
     nbp_v("fdet_vec", fdet[1], fdet[2], fdet[3]);
     nbp_v("sdet_vec", sdet[1], sdet[2], sdet[3]);
@@ -130,6 +169,7 @@ static void nbp_final(int s, int f, double I, double r_e_sqr, double fluence, in
     nbp_s("capture_fraction", capture_fraction); nbp_s("polar", polar); nbp_s("omega_pixel", omega);
     nbp_s("cos_2theta", incident[1]*diffracted[1]+incident[2]*diffracted[2]+incident[3]*diffracted[3]);
     nbp_s("I_pixel_final", test); nbp_s("floatimage_accumulated", stored);
+    nbp_libm_px = 0; nbp_libm_count = 0;
     nbp_flush();
 }
 /* ---- end of ${MARKER} ---- */

@@ -19,6 +19,7 @@ import { EvidenceDir } from '../evidence/dir.js';
 import { differencePng, intensityPng, sharedMax } from '../evidence/png.js';
 import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, type Vg1Tolerance } from './traces.js';
 import { KNOWN_CAUSES, type KnownCause } from './causes.js';
+import { concludeLibm, pairLibmCalls, systemLibmForHarness, undeterminedLibm, type LibmDiagnosis } from './libm.js';
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
 import { loadCase, imageKey, absoluteArgs, verifyReference } from '../reference/cases.js';
 import { writeSummary } from '../report/summary.js';
@@ -68,7 +69,7 @@ export function againstLine(p: PreparedC | null): string {
 }
 export type DeltaMetrics = Record<string, any>;
 
-const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype'];
+const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype', '--libm'];
 const FILE_FLAGS = ['-mat', '-hkl', '-sourcefile', '-stol', '-4stol', '-Q', '-img', '-mask', '-dump'];
 const OUTPUT_FLAGS = ['-floatfile', '-floatimage', '-intfile', '-intimage', '-pgmfile', '-pgmimage', '-noisefile', '-noiseimage'];
 
@@ -279,7 +280,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     }
 
     // the traced pixel: given, recorded, or the engine's brightest pixel
-    const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype];
+    // the engine's math functions: the C's own libm (this machine's) when the C runs here, unless told otherwise;
+    // a replay leaves the engine's default (system where it loads, else correctly rounded)
+    const libmArg = split.engine['--libm'] ?? (replay ? null : 'system');
+    const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype, ...(libmArg ? ['--libm', libmArg] : [])];
     let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
     let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
     const cDir = join(scratch, 'c'), tDir = join(scratch, 'ts');
@@ -303,7 +307,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const runEngine = async (name: string, extra: string[], check?: (summary: any) => void): Promise<EngineSide> => {
       const dir = join(scratch, name);
       if (!existsSync(dir)) mkdirSync(dir);
-      const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '--libm-log', '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       if (run.exitCode !== 0 || run.timedOut) throw engineFailure(run, keepLogs(run, name === 'ts' ? 'ts' : `${name}/ts`));
       const summary = engineJson(run);
       if (check) { step = 'traced pixel'; check(summary); step = 'engine run'; }
@@ -352,8 +356,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const cTrace = traceOfPixel(cTraceText, tracedPixel, ev.file('c.trace.txt'));
     const cComplete = checkComplete(cTrace, 'C', ev.file('c.trace.txt'));
     validate('trace', cTrace);
-    ev.writeJson('c.trace.json', cTrace);
-    ev.writeJson('ts.trace.json', eng.trace);
+    ev.writeJson('c.trace.json', stripCalls(cTrace));
+    ev.writeJson('ts.trace.json', stripCalls(eng.trace));
     step = 'C image';
     const cPixels = cTrace.loops!.fpixels * cTrace.loops!.spixels;
     if (!replay && existsSync(refImageFile!) && statSync(refImageFile!).size !== cPixels * 4) {
@@ -390,6 +394,30 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     progress('comparing');
     const j = judge(cTrace, cImg, eng, mode, tol, divTol, gate);
     const carry = detectCarryover(cTrace, mode);
+
+    // any difference (a failed gate, a first divergence, a pixel not bit-identical): is the math library the cause? (harness/compare/libm.ts)
+    let libm: LibmDiagnosis | null = null;
+    const differs = !j.pass || j.div !== null || !(j.full && j.full.metrics.identical_fraction === 1);
+    if (differs && dtype === 'float32') libm = undeterminedLibm('a float32 engine differs from the C by float32 roundoff first; the math library is judged in float64');
+    else if (differs) {
+      const paired = pairLibmCalls(cTrace, eng.trace, systemLibmForHarness);
+      let cf: { engine_args: string[]; pass: boolean; failed: string[] } | null = null;
+      if (paired.needsCounterfactual) {
+        step = 'libm counterfactual'; side = 'engine';
+        progress('is libm the cause? engine with --libm system (the C\'s own libm)');
+        const alt = await runEngine('libm', ['--libm', 'system']);
+        const ja = judge(cTrace, cImg, alt, mode, tol, divTol, gate);
+        ev.writeJson('libm/ts.trace.json', stripCalls(alt.trace));
+        // nothing else may differ: every gate passes, every traced value is the same number (no
+        // tolerance), every pixel is bit-identical
+        const identical = ja.full ? ja.full.metrics.identical_fraction === 1 : false;
+        const exact = firstDivergence(cTrace, alt.trace, pairPhi(cTrace, alt.trace).pairs, { rel: 0 });
+        const failed = [...ja.gates.filter((g) => !g.pass).map((g) => g.name), ...(exact ? [`identical traces (${exact.quantity} differs)`] : []), ...(identical ? [] : ['bit-identical image'])];
+        cf = { engine_args: ['--libm', 'system'], pass: failed.length === 0, failed };
+        step = 'compare'; side = null;
+      }
+      libm = concludeLibm(paired, cf);
+    }
 
     // a known cause expected to explain a failure: does it?
     let explanation: Record<string, unknown> | null = null;
@@ -454,7 +482,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
         c: replay
           ? { dialect: cTrace.dialect === 'full' ? 'nbparity-instrumented' : 'golden', omp_threads: omp, recorded_image: refImageFile, recorded_trace: refTraceFile, runs: 0 }
           : { dialect: prepared!.dialect, instrumented: prepared!.instrumented, source: prepared!.source, from: prepared!.from, source_sha256: prepared!.originalSha256, built_sha256: prepared!.built.sourceSha256, compiler: prepared!.built.compilerVersion, flags: prepared!.built.flags, binary: prepared!.built.binary, omp_threads: omp, runs: cRuns.length },
-        engine: { dtype, phi_mode: mode, c_threads: omp },
+        engine: { dtype, phi_mode: mode, c_threads: omp, libm: eng.summary.libm ?? null },
       },
       trace: {
         c_side: cTrace.side, engine_side: eng.trace.side, phi_steps: new Set(j.pairs.map((p) => p.phi_tic)).size, phi_entries_paired: j.pairs.length,
@@ -465,6 +493,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       first_divergence: j.div ? { found: true, tolerance_rel: divTol.rel, ...j.div } : { found: false, tolerance_rel: divTol.rel, sentence: `No divergence: every traced quantity agrees within ${divTol.rel} relative.` },
       carryover: carry,
       explanation,
+      libm,
       image: {
         fpixels, spixels, gate: { min_identical: gate.minIdentical, ulp_tol: gate.ulpTol, rel_tol: gate.relTol, min_correlation: gate.minCorrelation, sum_ratio_min: gate.sumRatioMin ?? null, sum_ratio_max: gate.sumRatioMax ?? null, max_abs: gate.maxAbs ?? null, pass: !!j.full?.pass },
         full: j.full?.metrics ?? null, roi: j.roi ? { ...j.roi.metrics, bounds: j.roiBounds } : null,
@@ -472,7 +501,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       },
       verdict: { pass, exit_code: pass ? 0 : 1, gates: j.gates, summary: '' },
     };
-    metrics.verdict.summary = `${pass ? 'PASS' : 'FAIL'}: ${j.gates.filter((g) => !g.pass).map((g) => g.name).join(', ') || 'all gates pass'}. ${metrics.first_divergence.sentence}`;
+    metrics.verdict.summary = `${pass ? 'PASS' : 'FAIL'}: ${j.gates.filter((g) => !g.pass).map((g) => g.name).join(', ') || 'all gates pass'}. ${metrics.first_divergence.sentence}${libm && libm.verdict !== 'undetermined' ? ` ${libm.sentence}` : ''}`;
     validate('deltaMetrics', metrics);
     const written = ev.writeJson('delta_metrics.json', metrics);
     validate('deltaMetrics', JSON.parse(readFileSync(written, 'utf8')));
@@ -491,7 +520,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       compiler: prepared ? prepared.built.compilerVersion : null, cflags: prepared ? prepared.built.flags : null,
       project_git_commit: git.commit, project_git_dirty: git.dirty,
       c_source_sha256: prepared ? prepared.originalSha256 : null, c_dialect: metrics.run.c.dialect,
-      omp_num_threads: omp, dtype, phi_mode: mode, mode: replay ? 'replay' : 'live', against: againstLine(prepared), reference_case: refCase?.id ?? null,
+      omp_num_threads: omp, dtype, phi_mode: mode, engine_libm: eng.summary.libm ?? null, mode: replay ? 'replay' : 'live', against: againstLine(prepared), reference_case: refCase?.id ?? null,
     });
     ev.writeJson('config_snapshot.json', { harness: { args: split.nano, traced_pixel: tracedPixel, vg1_tolerances: tol, divergence_tolerance: divTol, image_gate: gate, timeout_sec: timeoutMs / 1000, repeat_c: repeat }, engine: eng.summary });
     ev.write('ts.log.txt', readFileSync(eng.run.stderrFile, 'utf8').split('\n').filter((l) => !l.startsWith('TRACE')).join('\n'));
@@ -504,6 +533,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   } finally {
     removeScratch(scratch);
   }
+}
+
+/** A parsed trace as written to the evidence: the math calls stay in the trace text, the JSON keeps their count. */
+function stripCalls(t: ParsedTrace): ParsedTrace {
+  return t.libm ? { ...t, libm: { provider: t.libm.provider, truncated: t.libm.truncated, count: t.libm.count } } : t;
 }
 
 /** Seal a failed run's folder with what failed (or leave it incomplete when even that cannot be written), and point the error at it. */

@@ -12,13 +12,14 @@ export function summaryMarkdown(m: M): string {
   lines.push(m.verdict.summary, '');
   lines.push(`- against: ${r.against}`);
   lines.push(`- C: ${r.mode === 'replay' ? `recorded reference \`${r.case}\` (${r.c.dialect} trace)` : `\`${r.c.source}\` (sha256 ${r.c.source_sha256.slice(0, 16)}…, ${r.c.dialect}${r.c.instrumented ? ', instrumented by nbparity' : ''}), ${r.c.compiler}, \`${r.c.flags.join(' ')}\``}, OMP_NUM_THREADS=${r.c.omp_threads}`);
-  lines.push(`- engine: ${r.engine.dtype}, φ mode \`${r.engine.phi_mode}\`, c-threads ${r.engine.c_threads}`);
+  lines.push(`- engine: ${r.engine.dtype}, φ mode \`${r.engine.phi_mode}\`, c-threads ${r.engine.c_threads}, libm ${r.engine.libm ? `\`${r.engine.libm.name}\` (${r.engine.libm.detail})` : 'not reported'}`);
   lines.push(`- traced pixel: (slow ${r.traced_pixel.slow}, fast ${r.traced_pixel.fast}), ${r.traced_pixel.chosen}`);
   lines.push(`- arguments: \`${r.nanobragg_args.join(' ')}\``, '');
   lines.push('## Gates', '', '| gate | result | detail |', '|---|---|---|');
   for (const g of m.verdict.gates) lines.push(`| ${g.name} | ${g.pass ? 'pass' : '**FAIL**'} | ${String(g.detail).replace(/\|/g, '\\|')} |`);
   lines.push('', '## Trace', '', m.first_divergence.sentence, '', m.carryover.sentence, '');
   if (m.explanation) lines.push(`Known cause expected: ${m.explanation.cause}. ${m.explanation.sentence}`, '');
+  if (m.libm) lines.push(`Math library: **${m.libm.verdict}**. ${m.libm.sentence} (math calls logged: C ${m.libm.calls.c}, engine ${m.libm.calls.engine}; ${m.libm.calls.paired} with the same function and argument on both sides, ${m.libm.calls.differing} of them with different results.)`, '');
   const cc = m.trace.completeness;
   lines.push(`Completeness: C ${cc.c.entries} of ${cc.c.expected_entries} evaluations (${cc.c.dialect} dialect, loops from its ${cc.c.loops_from}${cc.c.skipped ? `, ${cc.c.skipped} skipped by -dmin` : ''}); engine ${cc.engine.entries} of ${cc.engine.expected_entries}.`, '');
   lines.push(`VG-1 (${v.mode}): max |Δk_frac| = ${e(v.k_frac.max_abs)}` + (v.k_frac.worst ? ` at φ step ${v.k_frac.worst.phi_tic}` : '') +

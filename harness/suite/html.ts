@@ -14,7 +14,7 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
 table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; cursor: pointer; user-select: none; white-space: nowrap; } th.sorted-asc::after { content: ' ▲'; } th.sorted-desc::after { content: ' ▼'; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.ok { color: #176b2c; } .known-diff { color: #8a5a00; } .regressed, .unexpected-pass, .error, .c-unreproducible { color: #b00020; font-weight: bold; } .skipped { color: #777; }
+.ok { color: #176b2c; } .known-diff { color: #8a5a00; } .regressed, .libm-limited, .unexpected-pass, .error, .c-unreproducible { color: #b00020; font-weight: bold; } .skipped { color: #777; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 9px; background: #eee; }
 .images { display: flex; gap: 1em; flex-wrap: wrap; } .images figure { margin: 0; } .images img { image-rendering: pixelated; width: 320px; border: 1px solid #ccc; }
 .plot img { max-width: 720px; border: 1px solid #eee; }
@@ -69,7 +69,7 @@ export function indexHtml(summary: Any): string {
 <h1>nbparity suite <code>${esc(summary.suite)}</code>: <span class="${summary.exit_code === 0 ? 'ok' : 'regressed'}">${summary.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}</span></h1>
 <p id="against">${esc(summary.mode === 'live' ? `${summary.against} (${summary.c.dialect}), ${summary.c.compiler}, ${(summary.c.flags ?? []).join(' ')}` : `${summary.against}: traces/reference, no C source configured`)}.
 Run ${esc(summary.run_id)}, ${esc(summary.created)}, nbparity ${esc(summary.tool.version)} at ${esc(String(summary.tool.git_commit).slice(0, 12))}; ${(summary.wall_ms / 1000).toFixed(1)} s.</p>
-<p id="counts"><span class="badge">${c.total} tests</span> <span class="badge ok">${c.ok} ok</span> <span class="badge known-diff">${c.known_diff} known-diff</span> <span class="badge regressed">${c.regressed} regressed</span> <span class="badge unexpected-pass">${c.unexpected_pass} unexpected pass</span> <span class="badge error">${c.error} error</span> <span class="badge c-unreproducible">${c.c_unreproducible} C not reproducible</span> <span class="badge skipped">${c.skipped} skipped</span></p>
+<p id="counts"><span class="badge">${c.total} tests</span> <span class="badge ok">${c.ok} ok</span> <span class="badge known-diff">${c.known_diff} known-diff</span> <span class="badge regressed">${c.regressed} regressed</span> <span class="badge libm-limited">${c.libm_limited} libm-limited</span> <span class="badge unexpected-pass">${c.unexpected_pass} unexpected pass</span> <span class="badge error">${c.error} error</span> <span class="badge c-unreproducible">${c.c_unreproducible} C not reproducible</span> <span class="badge skipped">${c.skipped} skipped</span></p>
 <h2>Drift</h2>${drift}
 <h2>Tests</h2><p><small>Click a column header to sort.</small></p>
 <table class="sortable" id="cases"><thead><tr><th>test</th><th>tags</th><th>expected</th><th>verdict</th><th>outcome</th><th>correlation</th><th>bit-identical %</th><th>sum ratio</th><th>max |Δk_frac|</th><th>first divergence / message</th><th>wall s</th></tr></thead>

@@ -8,7 +8,7 @@ function esc(s: string): string {
 }
 
 export function junitXml(suite: string, timestamp: string, cases: JunitCase[], totalSec: number): string {
-  const failures = cases.filter((c) => c.outcome === 'regressed' || c.outcome === 'unexpected-pass').length;
+  const failures = cases.filter((c) => c.outcome === 'regressed' || c.outcome === 'libm-limited' || c.outcome === 'unexpected-pass').length;
   const errors = cases.filter((c) => c.outcome === 'error' || c.outcome === 'c-unreproducible').length;
   const skipped = cases.filter((c) => c.outcome === 'skipped').length;
   const lines = [
@@ -18,7 +18,7 @@ export function junitXml(suite: string, timestamp: string, cases: JunitCase[], t
   ];
   for (const c of cases) {
     lines.push(`    <testcase name="${esc(c.name)}" classname="${esc(c.classname)}" time="${c.timeSec.toFixed(3)}">`);
-    if (c.outcome === 'regressed' || c.outcome === 'unexpected-pass') lines.push(`      <failure message="${esc(c.message ?? c.outcome)}" type="${c.outcome}">${esc(c.details ?? '')}</failure>`);
+    if (c.outcome === 'regressed' || c.outcome === 'libm-limited' || c.outcome === 'unexpected-pass') lines.push(`      <failure message="${esc(c.message ?? c.outcome)}" type="${c.outcome}">${esc(c.details ?? '')}</failure>`);
     else if (c.outcome === 'error' || c.outcome === 'c-unreproducible') lines.push(`      <error message="${esc(c.message ?? 'error')}" type="${c.outcome}">${esc(c.details ?? '')}</error>`);
     else if (c.outcome === 'skipped') lines.push(`      <skipped message="${esc(c.message ?? 'skipped')}"/>`);
     if (c.out) lines.push(`      <system-out>${esc(c.out)}</system-out>`);

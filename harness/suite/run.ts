@@ -31,7 +31,8 @@ export interface SuiteOptions {
   onStart?: (total: number, mode: 'live' | 'replay', against: string) => void;
 }
 
-type Outcome = 'ok' | 'known-diff' | 'regressed' | 'unexpected-pass' | 'error' | 'c-unreproducible' | 'skipped';
+/** libm-limited: expected to pass, failed, and the math library is the proven cause (harness/compare/libm.ts); still a failure (exit 1) */
+type Outcome = 'ok' | 'known-diff' | 'regressed' | 'libm-limited' | 'unexpected-pass' | 'error' | 'c-unreproducible' | 'skipped';
 
 async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -114,18 +115,20 @@ export async function runSuite(o: SuiteOptions) {
         const expected = effectiveExpectation(c, phiMode, expl ? expl.present_in_c : m.carryover.detected);
         base.expected = expected;
         // a known difference holds only while its cause explains it
-        const outcome: Outcome = expected.verdict === 'pass' ? (verdict === 'pass' ? 'ok' : 'regressed')
+        const libmLimited = m.libm?.verdict === 'libm-limited';
+        const outcome: Outcome = expected.verdict === 'pass' ? (verdict === 'pass' ? 'ok' : libmLimited ? 'libm-limited' : 'regressed')
           : verdict === 'pass' ? 'unexpected-pass' : expl?.explained ? 'known-diff' : 'regressed';
         const failed = m.verdict.gates.filter((g: { pass: boolean }) => !g.pass).map((g: { name: string }) => g.name);
         finish({
           verdict, outcome, evidence: relative(ev.path, r.dir),
           message: outcome === 'regressed' ? (expected.verdict === 'known-diff' ? `expected a known difference (${expected.reason}); ${expl?.sentence ?? 'no explanation was computed'}` : `expected pass; failed ${failed.join(', ')}. ${m.first_divergence.sentence}`) :
             outcome === 'unexpected-pass' ? `expected a known difference (${expected.reason}) but every gate passed` :
-            outcome === 'known-diff' ? `failed ${failed.join(', ')}. ${expl!.sentence}` : '',
+            outcome === 'known-diff' ? `failed ${failed.join(', ')}. ${expl!.sentence}` :
+            outcome === 'libm-limited' ? `expected pass; failed ${failed.join(', ')}. ${m.libm.sentence}` : '',
           metrics: {
             correlation: m.image.full?.correlation ?? null, identical_fraction: m.image.full?.identical_fraction ?? null, sum_ratio: m.image.full?.sum_ratio ?? null,
             max_dk: m.vg1.k_frac.max_abs, max_rot_b_y: m.vg1.rot_b_y.max_abs, first_divergence: m.first_divergence.sentence, carryover: m.carryover.sentence,
-            explanation: expl?.sentence ?? null,
+            explanation: expl?.sentence ?? null, libm: m.libm?.verdict ?? null,
             gates: m.verdict.gates, intensity_scale: m.image.previews?.intensity_scale ?? '', difference_scale: m.image.previews?.difference_scale ?? '',
             dtype: m.run.engine.dtype, omp_threads: m.run.engine.c_threads,
           },
@@ -141,10 +144,10 @@ export async function runSuite(o: SuiteOptions) {
 
     // counts, ledger, drift
     phase = 'report';
-    const counts = { total: results.length, ok: 0, known_diff: 0, regressed: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
+    const counts = { total: results.length, ok: 0, known_diff: 0, regressed: 0, libm_limited: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
     for (const r of results) counts[(r.outcome as string).replace(/-/g, '_') as keyof typeof counts]++;
     // the contract over all tests: an input error (2) before a side failure (3) before a gate (1)
-    const codes = results.map((r) => r.outcome === 'error' || r.outcome === 'c-unreproducible' ? r.exit_code as number : r.outcome === 'regressed' || r.outcome === 'unexpected-pass' ? 1 : 0);
+    const codes = results.map((r) => r.outcome === 'error' || r.outcome === 'c-unreproducible' ? r.exit_code as number : r.outcome === 'regressed' || r.outcome === 'libm-limited' || r.outcome === 'unexpected-pass' ? 1 : 0);
     const exitCode: 0 | 1 | 2 | 3 = codes.includes(2) ? 2 : codes.includes(3) ? 3 : codes.includes(1) ? 1 : 0;
     const git = gitCommit();
     const created = new Date().toISOString();
@@ -193,7 +196,7 @@ function suiteMarkdown(s: any): string {
   const L = [`# nbparity suite ${s.suite}: ${s.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}`, ''];
   L.push(`${s.against}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
   const c = s.counts;
-  L.push(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped.`, '');
+  L.push(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.libm_limited} libm-limited, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped.`, '');
   L.push('## Drift', '', s.drift.flags.length ? s.drift.flags.map((f: { test: string; kind: string; detail: string }) => `- **${f.test}**: ${f.kind}: ${f.detail}`).join('\n') : s.drift.previous_run ? `No drift against ${s.drift.previous_run} (factor ${s.drift.factor}).` : 'First run of this suite in the ledger.', '');
   L.push('## Tests', '', '| test | expected | outcome | correlation | max \\|Δk\\| | note |', '|---|---|---|---|---|---|');
   for (const r of s.results) L.push(`| ${r.test} | ${r.expected.verdict}${r.expected.reason ? ` (${r.expected.reason})` : ''} | ${r.outcome} | ${r.metrics?.correlation ?? ''} | ${r.metrics?.max_dk ?? ''} | ${(r.message ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);

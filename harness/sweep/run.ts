@@ -23,7 +23,8 @@ import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
 import { runSide, type RunRecord } from '../run/side.js';
 import { validate } from '../schemas/validate.js';
 import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
-import { DEFAULT_SWEEP_TOLERANCE, fmtNum, gaps, RULE_TEXT, verdicts, type QuantityVerdict, type SweepTolerance } from './verdict.js';
+import { applyLibm, DEFAULT_SWEEP_TOLERANCE, fmtNum, gaps, RULE_TEXT, verdicts, type QuantityGap, type QuantityVerdict, type SweepTolerance } from './verdict.js';
+import { concludeLibm, pairLibmCalls, systemLibmForHarness, type LibmDiagnosis } from '../compare/libm.js';
 
 export type Dtype = 'float32' | 'float64';
 export type PhiMode = 'spec' | 'c-parity';
@@ -40,7 +41,12 @@ export interface SweepOptions {
   onStep?: (name: string, state: 'start' | 'done' | 'failed', detail?: string) => void;
 }
 
-interface Cell { mode: PhiMode; dtype: Dtype; name: string; run?: RunRecord; traces?: ParsedTrace[]; image?: Float32Array; ms?: number }
+interface Cell { mode: PhiMode; dtype: Dtype; name: string; extra: string[]; run?: RunRecord; traces?: ParsedTrace[]; image?: Float32Array; ms?: number }
+
+/** a cell's detector size, from its --json summary */
+function cellDet(c: Cell): { fpixels: number; spixels: number } {
+  return JSON.parse(readFileSync(c.run!.stdoutFile, 'utf8')).detector;
+}
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -65,6 +71,9 @@ export async function runSweep(o: SweepOptions) {
   const tol: SweepTolerance = { ...DEFAULT_SWEEP_TOLERANCE, ...(o.tolerance ?? {}) };
   const engine = engineCli();
   const traceArgs = pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]);
+  // the C's own libm for the engine when the C runs here (as compare does); every cell logs its math calls
+  const libmArg = split.engine['--libm'] ?? (refCase ? null : 'system');
+  const libmArgs = [...(libmArg ? ['--libm', libmArg] : []), '--libm-log'];
   const ev = EvidenceDir.create(o.reportsRoot ?? join(projectRoot(), 'reports'), o.initiative ?? 'sweep');
   const scratch = makeScratch('nbparity-sweep-');
   let phase = 'C', phaseSide: string | null = 'C';
@@ -101,15 +110,14 @@ export async function runSweep(o: SweepOptions) {
     ev.write('c.float.bin', new Uint8Array(cImage.buffer));
 
     // the engine cells, in parallel
-    const cells: Cell[] = modes.flatMap((mode) => dtypes.map((dtype) => ({ mode, dtype, name: `${mode}/${dtype}` })));
-    const te = performance.now();
-    await pool(cells, o.concurrency ?? cpus().length, async (cell) => {
+    const cells: Cell[] = modes.flatMap((mode) => dtypes.map((dtype) => ({ mode, dtype, name: `${mode}/${dtype}`, extra: [] as string[] })));
+    const runCell = async (cell: Cell) => {
       step(cell.name, 'start');
-      const dir = join(scratch, cell.name.replace('/', '-')); mkdirSync(dir);
+      const dir = join(scratch, cell.name.replace(/\//g, '-')); mkdirSync(dir);
       const t1 = performance.now();
-      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, '--dtype', cell.dtype, '--c-threads', String(omp), '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, '--dtype', cell.dtype, '--c-threads', String(omp), ...libmArgs, ...cell.extra, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       cell.ms = performance.now() - t1;
-      const sub = `cells/${cell.name.replace('/', '-')}`;
+      const sub = `cells/${cell.name.replace(/\//g, '-')}`;
       if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cell.run, `${sub}/ts`, kept)); }
       const text = readFileSync(cell.run.stderrFile, 'utf8');
       cell.traces = pixels.map((p) => traceOfPixel(text, p, `${sub}/ts.trace.txt`));
@@ -120,8 +128,39 @@ export async function runSweep(o: SweepOptions) {
       ev.write(`${sub}/ts.trace.txt`, text.split('\n').filter((l) => l.startsWith('TRACE')).join('\n') + '\n');
       ev.write(`${sub}/ts.float.bin`, new Uint8Array(cell.image.buffer));
       step(cell.name, 'done', `${(cell.ms / 1000).toFixed(1)} s`);
-    });
+    };
+    const te = performance.now();
+    await pool(cells, o.concurrency ?? cpus().length, runCell);
     timing.engine_cells_wall_ms = performance.now() - te;
+
+    // is the math library the cause of a float64 gap? (harness/compare/libm.ts; counterfactual: that cell with the C's own libm)
+    const libm: Record<string, LibmDiagnosis> = {};
+    const libmGaps: Record<string, Map<string, QuantityGap> | null> = {};
+    for (const mode of modes) {
+      const f64 = cells.find((c) => c.mode === mode && c.dtype === 'float64');
+      libmGaps[mode] = null;
+      if (!f64) continue;
+      const g = gaps(cTraces, f64.traces!);
+      const beyond = [...g.entries()].filter(([, x]) => !(x.value <= (x.kind === 'abs' ? tol.abs : tol.rel)));
+      if (!beyond.length && imageMetrics(f64.image!, cImage, cellDet(f64).fpixels, cellDet(f64).spixels, DEFAULT_IMAGE_GATE).metrics.identical_fraction === 1) continue;
+      const paired = pairLibmCalls(cTraces[0], f64.traces![0], systemLibmForHarness);
+      let cf: { engine_args: string[]; pass: boolean; failed: string[] } | null = null;
+      if (paired.needsCounterfactual) {
+        const alt: Cell = { mode, dtype: 'float64', name: `${mode}/float64/libm-system`, extra: ['--libm', 'system'] };
+        phase = 'libm counterfactual';
+        await runCell(alt);
+        const ga = gaps(cTraces, alt.traces!);
+        // nothing else may differ: every traced quantity the same number, every pixel bit-identical
+        const still = [...ga.entries()].filter(([, x]) => x.value !== 0).map(([n]) => n);
+        const img = imageMetrics(alt.image!, cImage, cellDet(alt).fpixels, cellDet(alt).spixels, DEFAULT_IMAGE_GATE).metrics;
+        if (img.identical_fraction !== 1) still.push('image');
+        cf = { engine_args: ['--libm', 'system'], pass: still.length === 0, failed: still };
+        libmGaps[mode] = ga;
+      }
+      libm[mode] = concludeLibm(paired, cf);
+      // only a proven cause relabels quantities
+      if (libm[mode].verdict !== 'libm-limited') libmGaps[mode] = null;
+    }
 
     // analysis
     step('report', 'start');
@@ -161,9 +200,9 @@ export async function runSweep(o: SweepOptions) {
     const verdictsByMode = Object.fromEntries(modes.map((mode) => {
       const f64 = cells.find((c) => c.mode === mode && c.dtype === 'float64')?.traces ?? null;
       const f32 = cells.find((c) => c.mode === mode && c.dtype === 'float32')?.traces ?? null;
-      return [mode, verdicts(cTraces, f64, f32, tol)];
+      return [mode, applyLibm(verdicts(cTraces, f64, f32, tol), libmGaps[mode], libm[mode]?.first ? `${libm[mode].first!.fn} 0x${libm[mode].first!.x}: C 0x${libm[mode].first!.c}, engine 0x${libm[mode].first!.engine}` : null)];
     })) as Record<PhiMode, QuantityVerdict[]>;
-    const conclusion = conclude(verdictsByMode);
+    const conclusion = conclude(verdictsByMode, libm);
 
     // plots
     for (const r of cellResults) {
@@ -190,7 +229,7 @@ export async function runSweep(o: SweepOptions) {
       tool: { name: 'nbparity', version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
       run: {
         mode: refCase ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, pixels: pixels.map(([slow, fast]) => ({ slow, fast })),
-        dtypes, modes, omp_threads: omp,
+        dtypes, modes, omp_threads: omp, engine_libm: cells[0]?.run ? JSON.parse(readFileSync(cells[0].run.stdoutFile, 'utf8')).libm ?? null : null,
         against: againstLine(prepared),
         c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: refCase!.dir },
       },
@@ -198,6 +237,7 @@ export async function runSweep(o: SweepOptions) {
       cells: cellResults,
       dtype_pairs: pairsOut.map(({ _a, _b, ...rest }) => { void _a; void _b; return rest; }),
       verdicts: verdictsByMode,
+      libm,
       conclusion,
       timing_ms: { c: timing.c_ms, engine_cells_wall: timing.engine_cells_wall_ms, engine_cells: Object.fromEntries(cells.map((c) => [c.name, c.ms!])), reporting: timing.reporting_ms, total: timing.total_ms },
     };
@@ -211,7 +251,7 @@ export async function runSweep(o: SweepOptions) {
       ...(cRun ? ['', '# C side', shellLine(cRun.command, cRun.env)] : []),
       '', '# engine cells', ...cells.map((c) => shellLine(c.run!.command)),
     ].join('\n') + '\n');
-    ev.writeJson('env.json', { created: doc.created, ...machine(), project_git_commit: git.commit, project_git_dirty: git.dirty, omp_num_threads: omp, c: doc.run.c });
+    ev.writeJson('env.json', { created: doc.created, ...machine(), project_git_commit: git.commit, project_git_dirty: git.dirty, omp_num_threads: omp, c: doc.run.c, engine_libm: doc.run.engine_libm });
     ev.seal({ exit_code: 0, verdict: 'sweep complete' });
     step('report', 'done');
     return { dir: ev.path, doc };
@@ -225,15 +265,19 @@ export async function runSweep(o: SweepOptions) {
 
 const KEY = ['k_frac', 'h_frac', 'l_frac', 'rot_b', 'F_latt', 'F_cell', 'I_contribution', 'I_pixel_final', 'floatimage_accumulated'];
 
-function conclude(v: Record<string, QuantityVerdict[]>): string {
+function conclude(v: Record<string, QuantityVerdict[]>, libm: Record<string, LibmDiagnosis>): string {
   const parts: string[] = [];
   for (const [mode, list] of Object.entries(v)) {
     const logic = list.filter((q) => q.verdict === 'logic-limited').map((q) => q.quantity);
+    const libmLimited = list.filter((q) => q.verdict === 'libm-limited').map((q) => q.quantity);
+    if (libmLimited.length) parts.push(`${mode}: ${libmLimited.length} quantities libm-limited (${libmLimited.slice(0, 4).join(', ')}${libmLimited.length > 4 ? ', …' : ''}): the engine's math library gives other last bits than the C's; with the C's own libm they agree`);
     const prec = list.filter((q) => q.verdict === 'precision-limited').map((q) => q.quantity);
     const k = list.find((q) => q.quantity === 'k_frac');
     if (logic.length) parts.push(`${mode}: logic-limited (${logic.slice(0, 4).join(', ')}${logic.length > 4 ? ', …' : ''}; Δk float64 ${fmtNum(k?.delta_float64 ?? NaN)}), more precision will not close it`);
-    else if (prec.length) parts.push(`${mode}: float64 is clean (Δk ${fmtNum(k?.delta_float64 ?? NaN)}), float32's gap is roundoff (Δk ${fmtNum(k?.delta_float32 ?? NaN)}; ${prec.length} quantities precision-limited)`);
-    else parts.push(`${mode}: clean in every dtype (Δk float64 ${fmtNum(k?.delta_float64 ?? NaN)}, float32 ${fmtNum(k?.delta_float32 ?? NaN)})`);
+    else if (prec.length && !libmLimited.length) parts.push(`${mode}: float64 is clean (Δk ${fmtNum(k?.delta_float64 ?? NaN)}), float32's gap is roundoff (Δk ${fmtNum(k?.delta_float32 ?? NaN)}; ${prec.length} quantities precision-limited)`);
+    else if (!libmLimited.length) parts.push(`${mode}: clean in every dtype (Δk float64 ${fmtNum(k?.delta_float64 ?? NaN)}, float32 ${fmtNum(k?.delta_float32 ?? NaN)})`);
+    const d = libm[mode];
+    if (d && d.verdict !== 'undetermined') parts[parts.length - 1] += ` (float64 not bit-identical to the C: ${d.sentence.replace(/\.$/, '')})`;
   }
   return parts.join('; ') + '.';
 }

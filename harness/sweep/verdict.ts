@@ -19,7 +19,7 @@
 import type { ParsedTrace } from '../trace/parse.js';
 import { pairPhi, traceDeltas, type QuantityDelta } from '../compare/traces.js';
 
-export type Verdict = 'clean' | 'precision-limited' | 'logic-limited' | 'undetermined';
+export type Verdict = 'clean' | 'precision-limited' | 'logic-limited' | 'libm-limited' | 'undetermined';
 export const RATIO_THRESHOLD = 10;
 
 export const ABSOLUTE_QUANTITIES = new Set(['h_frac', 'k_frac', 'l_frac', 'hkl_frac', 'rot_a', 'rot_b', 'rot_c', 'rot_a_angstroms', 'rot_b_angstroms', 'rot_c_angstroms']);
@@ -29,6 +29,7 @@ export const DEFAULT_SWEEP_TOLERANCE: SweepTolerance = { abs: 1e-6, rel: 1e-6 };
 export const RULE_TEXT = `Per quantity and φ mode, with Δ64 and Δ32 the largest differences between the C and the float64 and float32 engine, and r = Δ32/Δ64: ` +
   `clean when both are within tolerance; otherwise precision-limited when r ≥ ${RATIO_THRESHOLD} (float64 shrinks the gap by an order of magnitude or more: float32 roundoff), ` +
   `logic-limited when r < ${RATIO_THRESHOLD} (the gap stays at the same order in float64: the computation differs). ` +
+  `A float64 gap that the engine run with the C's own libm closes, when the same math-function argument gave different bits on the two sides, is libm-limited instead. ` +
   `Differences are absolute for fractional hkl and rotated vectors (Å), relative to the vector's size otherwise.`;
 
 export interface QuantityGap { value: number; at: { pixel: [number, number]; block: number; phi_tic?: number } | null; kind: 'abs' | 'rel' }
@@ -82,6 +83,23 @@ export function classify(q: string, kind: 'abs' | 'rel', tol: SweepTolerance, d6
 }
 
 export function fmtNum(x: number): string { return x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(2); }
+
+/**
+ * libm-limited: a quantity's float64 gap that the math library alone causes. Given the libm
+ * diagnosis of the float64 cell (harness/compare/libm.ts: the same argument gave different
+ * bits on the two sides) and the gaps of the counterfactual float64 cell run with the C's own
+ * libm, every quantity beyond tolerance whose counterfactual gap is within tolerance becomes
+ * libm-limited; a quantity the C's libm does not close keeps its verdict (logic stays logic).
+ */
+export function applyLibm(list: QuantityVerdict[], cf: Map<string, QuantityGap> | null, why: string | null): QuantityVerdict[] {
+  if (!cf || !why) return list;
+  return list.map((q) => {
+    if (q.verdict === 'clean' || q.delta_float64 === null || q.delta_float64 <= q.tolerance) return q;
+    const g = cf.get(q.quantity);
+    if (!g || !(g.value <= q.tolerance)) return q;
+    return { ...q, verdict: 'libm-limited', reason: `float64 ${fmtNum(q.delta_float64)}, ${fmtNum(g.value)} with the C's own libm: ${why}` };
+  });
+}
 
 /** Verdicts for one φ mode, from the C traces and the engine traces in each dtype (all pixels). */
 export function verdicts(c: ParsedTrace[], f64: ParsedTrace[] | null, f32: ParsedTrace[] | null, tol: SweepTolerance = DEFAULT_SWEEP_TOLERANCE): QuantityVerdict[] {
