@@ -60,6 +60,18 @@ describe.skipIf(!source)('the libm verdict against the user\'s nanoBragg.c', () 
     expect(v8.metrics.libm).toMatchObject({ verdict: 'libm-limited', first: { fn: 'cos', where: 'mosaic domain 5 (mosaic_rotation_umat)' } });
   }, 180_000);
 
+  it('a curved detector: the traced pixel\'s own rotation (before its geometry) is logged on both sides and named', async () => {
+    // from bl831's test-harness cell pw04 (-curved_det, -misset 13 27 41), shrunk to 256² around a pixel where V8's sin is one ulp off
+    const args = ['-default_F', '100', '-cell', '78.540', '78.540', '37.770', '90', '90', '90', '-distance', '231.27', '-lambda', '0.31', '-pixel', '0.172', '-detpixels', '256',
+      '-Xbeam', '22.1', '-Ybeam', '22.1', '-flux', '1e18', '-beamsize', '1.0', '-nointerpolate', '-Na', '100', '-Nb', '100', '-Nc', '100', '-oversample', '1', '-misset', '13', '27', '41',
+      '-curved_det', '-trace_pixel', '174', '3', '--phi-carryover-mode', 'c-parity'];
+    const ok = await runCompare({ args, cSource: source!.path, reportsRoot: reports() });
+    expect(ok.metrics.first_divergence.found).toBe(false);
+    expect(ok.metrics.image.full.identical_fraction).toBe(1);
+    const v8 = await runCompare({ args: [...args, '--libm', 'v8'], cSource: source!.path, reportsRoot: reports() });
+    expect(v8.metrics.libm).toMatchObject({ verdict: 'libm-limited', first: { fn: 'sin', x: 'bfb7e45a70d2a749', c: 'bfb7db7a64ab9832', engine: 'bfb7db7a64ab9833', where: 'pixel (174,3) thick 0 sub (0,0): curved detector (-curved_det)' } });
+  }, 180_000);
+
   it('a logic difference right after a math call (sincg\'s result nudged by 4 ulp) is not libm-limited', async () => {
     const text = edit(readFileSync(source!.path, 'utf8'), /return sin\(x\*N\)\/sin\(x\);/, () => 'return (sin(x*N)/sin(x))*(1.0+8.9e-16);');
     const r = await runCompare({ args: [...CASE1, '--libm', 'v8'], cSource: variant('nudge', text), reportsRoot: reports() });

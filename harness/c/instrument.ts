@@ -188,6 +188,11 @@ export const POINTS: Point[] = [
   },
   { name: 'pixel loop (omp parallel for)', pattern: /^[ \t]*#pragma\s+omp\s+parallel\s+for\b/m, where: 'before', code: '    nbp_config(detector_thicksteps,oversample,sources,phisteps,mosaic_domains,fpixels,spixels);\n' },
   {
+    // a traced pixel's math calls are logged from here (its curved-detector rotation comes before its geometry point)
+    name: 'pixel start (I = I_bg)', pattern: /^[ \t]*I\s*=\s*I_bg\s*;[ \t]*$/m, where: 'after',
+    code: '            if(nbp_traced(spixel,fpixel)) nbp_libm_px = 1;\n',
+  },
+  {
     name: 'scattering vector', pattern: /^[ \t]*scattering\[3\]\s*=\s*\(\s*diffracted\[3\]\s*-\s*incident\[3\]\s*\)\s*\/\s*lambda\s*;\s*$/m, where: 'after',
     code: '                            if(nbp_traced(spixel,fpixel) && source==0) nbp_geometry(spixel,fpixel,pix0_vector,fdet_vector,sdet_vector,pixel_pos,airpath,omega_pixel,close_distance,diffracted,incident,lambda,scattering);\n',
   },

@@ -81,14 +81,10 @@ export function pairLibmCalls(c: ParsedTrace, e: ParsedTrace, system: () => Libm
   }
   diffs.sort((p, q) => p.c_line - q.c_line);
   const first = diffs[0] ?? null;
-  if (counts.paired === 0) return und('no math call of the C has the same argument bits as one of the engine\'s');
-  if (!first) {
-    return { ...base, verdict: 'not-libm', calls: counts, sentence: `not libm-limited: all ${counts.paired} math calls with the same argument on both sides gave the same bits; the difference is elsewhere.` };
-  }
-  // evidence 3: the C's libm is this machine's
+  // evidence 3: the C's libm is this machine's (its every logged call gives the same bits here)
   let L: Libm;
   try { L = system(); } catch (err) {
-    if (err instanceof LibmUnavailableError) return { ...und(`${describe(first)}, but this machine's C library cannot be loaded to reproduce the C's (${err.message})`), first };
+    if (err instanceof LibmUnavailableError) return { ...und(`${first ? `${describe(first)}, but ` : ''}this machine's C library cannot be loaded to reproduce the C's (${err.message})`), first };
     throw err;
   }
   let equal = 0;
@@ -96,21 +92,32 @@ export function pairLibmCalls(c: ParsedTrace, e: ParsedTrace, system: () => Libm
   const c_equals_system = { checked: cMap.size, equal };
   if (equal !== cMap.size) {
     return { ...base, verdict: 'undetermined', calls: counts, first, c_equals_system, needsCounterfactual: false,
-      sentence: `libm: undetermined: ${describe(first)}, but ${cMap.size - equal} of the C's ${cMap.size} logged calls differ from this machine's C library, so the engine cannot use the C's libm to show nothing else differs.` };
+      sentence: `libm: undetermined: ${first ? `${describe(first)}, but ` : ''}${cMap.size - equal} of the C's ${cMap.size} logged calls differ from this machine's C library, so the engine cannot use the C's libm to show what else differs.` };
   }
-  return { ...base, verdict: 'undetermined', calls: counts, first, c_equals_system, needsCounterfactual: true, sentence: `${describe(first)}; the counterfactual has not run` };
+  // evidence 4 decides, whatever the pairing found (a differing call may lie outside the logged regions)
+  if ((e.libm.provider ?? '').startsWith('system')) {
+    return { ...base, verdict: 'not-libm', calls: counts, first, c_equals_system, needsCounterfactual: false,
+      sentence: `not libm-limited: the engine already used this machine's C library (the C's own libm) and still differs: the difference is elsewhere.` };
+  }
+  return { ...base, verdict: 'undetermined', calls: counts, first, c_equals_system, needsCounterfactual: true, sentence: 'libm: the counterfactual has not run.' };
 }
 
-/** Evidence 4 decides: libm-limited only when the engine with the C's libm passes every gate. */
+/**
+ * Evidence 4 decides: libm-limited only when the engine with the C's libm matches the C bit
+ * for bit; not-libm when it still differs. The differing call is named when the logs show it.
+ */
 export function concludeLibm(p: ReturnType<typeof pairLibmCalls>, cf: { engine_args: string[]; pass: boolean; failed: string[] } | null): LibmDiagnosis {
   const { needsCounterfactual, ...d } = p;
   if (!needsCounterfactual || !cf) return { ...d, counterfactual: cf };
+  const args = cf.engine_args.join(' ');
   if (cf.pass) {
     return { ...d, verdict: 'libm-limited', counterfactual: cf,
-      sentence: `libm-limited: ${describe(d.first!)}; with ${cf.engine_args.join(' ')} (the C's own libm) the engine matches the same C outputs bit for bit.` };
+      sentence: d.first
+        ? `libm-limited: ${describe(d.first)}; with ${args} (the C's own libm) the engine matches the same C outputs bit for bit.`
+        : `libm-limited: with ${args} (the C's own libm) the engine matches the same C outputs bit for bit; no logged call shows the differing result (${d.calls.paired} paired calls agree), so it was made outside the logged set-up and traced pixel.` };
   }
   return { ...d, verdict: 'not-libm', counterfactual: cf,
-    sentence: `not libm-limited: ${describe(d.first!)}, but with ${cf.engine_args.join(' ')} (the C's own libm) the engine still fails ${cf.failed.join(', ')}: something else differs.` };
+    sentence: `not libm-limited: ${d.first ? `${describe(d.first)}, but ` : ''}with ${args} (the C's own libm) the engine still fails ${cf.failed.join(', ')}: something else differs.` };
 }
 
 function describe(d: LibmCallDiff): string {

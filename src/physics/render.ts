@@ -158,7 +158,7 @@ export function renderRows(
       if (mask !== null && mask[imgidx] === 0) continue; // the C skips a zero-flagged pixel entirely
       const traced = tracedIdx.size !== 0 && tracedIdx.has(imgidx);
       if (traced) t(`TRACE_TS_PIXEL spixel=${spixel} fpixel=${fpixel}`);
-      if (rec) { rec.on = traced; rec.where = `pixel (${spixel},${fpixel}): geometry and polarization`; }
+      if (rec) { rec.on = traced; rec.where = `pixel (${spixel},${fpixel})`; }
       let I = Ibg;
       let polar = nopolar ? 1.0 : 0.0;
       let omegaPixel = 0.0;
@@ -175,6 +175,7 @@ export function renderRows(
             pixelPos[2] = r(r(r(r(Fdet * f2) + r(Sdet * s2)) + r(Odet * o2)) + p2);
             pixelPos[3] = r(r(r(r(Fdet * f3) + r(Sdet * s3)) + r(Odet * o3)) + p3);
             pixelPos[0] = 0.0;
+            if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}): curved detector (-curved_det)`;
             if (curved) curvePixel(P, B.direction, D.slow, D.fast, distance, pixelPos, tmpv, tmpn);
             const airpath = unitize(P, pixelPos, diffracted);
             if (omegaPixel === 0.0 || osOmega) {
@@ -183,6 +184,7 @@ export function renderRows(
             }
             stats.omegaSum += omegaPixel;
             if (captureFraction === 0.0 || osThick) {
+              if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}): capture fraction`;
               const parallax = r(r(r(diffracted[1] * o1) + r(diffracted[2] * o2)) + r(diffracted[3] * o3));
               captureFraction = r(exp(r(r(r(-thickTic * thickstep) * mu) / parallax)) - exp(r(r(r(-(thickTic + 1) * thickstep) * mu) / parallax)));
             }
@@ -216,6 +218,7 @@ export function renderRows(
                 }
               }
               if (polar === 0.0 || osPolar) {
+                if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}) source ${source}: polarization`;
                 polar = polarizationFactor(P, kahn, incident, diffracted, polarVector, pscratch);
                 if (probe) probe.polar[spixel] = 1;
               }
