@@ -26,7 +26,8 @@ engine options (double dash, never passed to or taken from the C):
   --libm system|cr|v8                the math functions (sin, cos, exp, log, atan2, pow, ...): system = this
                                      machine's C library, the same bits as a C built here (default where it
                                      loads); cr = correctly rounded, in TypeScript (default otherwise); v8 =
-                                     JavaScript's Math.* (fastest; differs from glibc in the last bit at times)
+                                     JavaScript's Math.* (fastest; differs from glibc in the last bit at times).
+                                     With --dtype float32 the same provider answers, its result rounded to float
   --libm-log                         with -trace_pixel: also print every math call of the set-up and of the
                                      traced pixels (TRACE_TS_LIBM fn, argument and result bits)
   --strict                           a junk number, a flag without its value, an unknown flag or a stray word is an
