@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { FlagError, type ConventionName, type NanoBraggOptions, type PhiMode, type PivotName, type XtalShape } from './argv.js';
 import { cInt, RTD } from '../math/constants.js';
+import { cfmtG } from '../io/cformat.js';
 import { budgetOf, BYTES_PER_PIXEL, fmtBytes, need } from './budget.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
 import { defaultLibm, libmByName, LibmUnavailableError, type Libm, type LibmName } from '../math/libm/index.js';
@@ -141,8 +142,8 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; r
   if (flux !== 0.0 && exposure > 0.0 && beamsize >= 0) fluence = r(r(r(flux * exposure) / beamsize) / beamsize);
   let sampleX = r(o.sampleX), sampleY = r(o.sampleY), sampleZ = r(o.sampleZ);
   if (beamsize >= 0) {
-    if (beamsize < sampleY) { log.push(`WARNING: clipping sample (${sampleY} m high) with beam (${beamsize} m)`); sampleY = beamsize; }
-    if (beamsize < sampleZ) { log.push(`WARNING: clipping sample (${sampleZ} m wide) with beam (${beamsize} m)`); sampleZ = beamsize; }
+    if (beamsize < sampleY) { log.push(`WARNING: clipping sample (${cfmtG(sampleY)} m high) with beam (${cfmtG(beamsize)} m)`); sampleY = beamsize; }
+    if (beamsize < sampleZ) { log.push(`WARNING: clipping sample (${cfmtG(sampleZ)} m wide) with beam (${cfmtG(beamsize)} m)`); sampleZ = beamsize; }
   }
   if (exposure > 0.0) flux = r(r(r(fluence / exposure) * beamsize) * beamsize);
 
@@ -267,7 +268,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; r
     else { thicksteps = 2; thickstep = r(thick / thicksteps); }
   } else if (thick < 0.0) { thick = r(0.5e-6); thickstep = r(thick / thicksteps); }
   else { if (thicksteps <= 1) thicksteps = 2; thickstep = r(thick / (thicksteps - 1)); }
-  if (thick > 0.0 && mu < 0.0) { mu = r(1.0 / thick); log.push(`WARNING: setting detector attenuation depth to ${mu} m`); }
+  if (thick > 0.0 && mu < 0.0) { mu = r(1.0 / thick); log.push(`WARNING: setting detector attenuation depth to ${cfmtG(mu)} m`); }
   if (thick <= 0.0 || thickstep <= 0.0 || thicksteps <= 0) { thicksteps = 1; thick = 0.0; thickstep = 0.0; }
   let mosaicDomains = o.mosaicDomains, mosaicSpread = r(o.mosaicSpread);
   if (mosaicDomains <= 0) {
@@ -338,7 +339,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; r
     let skew = r(r(r(P.sin(aavg) * P.sin(r(aavg - alpha))) * P.sin(r(aavg - beta))) * P.sin(r(aavg - gamma)));
     if (skew < 0.0) skew = -skew;
     Vcell = r(r(r(r(2.0 * a[0]) * b[0]) * c[0]) * P.sqrt(skew));
-    if (Vcell <= 0.0) { log.push(`WARNING: impossible unit cell volume: ${Vcell}`); Vcell = DBL_MIN; }
+    if (Vcell <= 0.0) { log.push(`WARNING: impossible unit cell volume: ${cfmtG(Vcell)}`); Vcell = DBL_MIN; }
     Vstar = r(1.0 / Vcell);
     aStar[0] = r(r(r(b[0] * c[0]) * P.sin(alpha)) * Vstar);
     bStar[0] = r(r(r(c[0] * a[0]) * P.sin(beta)) * Vstar);
