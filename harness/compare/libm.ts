@@ -117,7 +117,7 @@ export function concludeLibm(p: ReturnType<typeof pairLibmCalls>, cf: { engine_a
         : `libm-limited: with ${args} (the C's own libm) the engine matches the same C outputs bit for bit; no logged call shows the differing result (${d.calls.paired} paired calls agree), so it was made outside the logged set-up and traced pixel.` };
   }
   return { ...d, verdict: 'not-libm', counterfactual: cf,
-    sentence: `not libm-limited: ${d.first ? `${describe(d.first)}, but ` : ''}with ${args} (the C's own libm) the engine still fails ${cf.failed.join(', ')}: something else differs.` };
+    sentence: `not libm-limited: ${d.first ? `${describe(d.first)}, but ` : ''}with ${args} (the C's own libm) the engine still fails ${cf.failed.slice(0, 4).join(', ')}${cf.failed.length > 4 ? ` and ${cf.failed.length - 4} more` : ''}: something else differs.` };
 }
 
 function describe(d: LibmCallDiff): string {
