@@ -9,6 +9,7 @@ import { FlagError, OutputError, simulateAsync, writeOutputs } from '../index.js
 import { optionNames } from '../config/argv.js';
 import { RTD } from '../math/constants.js';
 import { cfmtG } from '../io/cformat.js';
+import { listQuirks } from '../quirks/catalogue.js';
 
 const HELP = `usage: nanobragg-ts [engine options] <nanoBragg.c arguments>
 
@@ -18,8 +19,12 @@ by default; -floatfile/-intfile/-pgmfile/-noisefile, -nonoise, -nopgm as in the 
 
 engine options (double dash, never passed to or taken from the C):
   --dtype float64|float32            precision of every operation (default float64)
-  --phi-carryover-mode spec|c-parity spec: every phi step rotates from the unrotated cell (default);
-                                     c-parity: reproduce nanoBragg.c's phi=0 carry-over (C-PARITY-001)
+  --quirk ID=c|fixed                 one entry of the catalogue of nanoBragg.c's known behaviours: as the C has it
+                                     (c) or fixed; repeatable. --list-quirks shows the entries and their defaults
+  --quirks c|fixed                   every entry as the C has it, or every entry fixed (then --quirk overrides)
+  --phi-carryover-mode spec|c-parity the alias of --quirk C-PARITY-001=fixed|c: spec: every phi step rotates from the
+                                     unrotated cell (default); c-parity: nanoBragg.c's phi=0 carry-over
+  --list-quirks                      print the catalogue (with --json: every entry whole) and exit
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
@@ -45,6 +50,7 @@ nanoBragg.c options accepted: ${optionNames().join(' ')}
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
+  if (argv.includes('--list-quirks')) { process.stdout.write(listQuirks(argv.includes('--json'))); return 0; }
   const json = argv.includes('--json');
   const args = argv.filter((a) => a !== '--json');
   const out = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');

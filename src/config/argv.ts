@@ -12,8 +12,10 @@
  * `--strict` turns every such case into a FlagError (exit 2).
  *
  * Engine-only options use a double dash so they can never collide with the C's flags:
- * --phi-carryover-mode spec|c-parity, --c-threads N, --dtype float64|float32, --threads N|auto,
- * --libm system|cr|v8, --libm-log.
+ * --quirk ID=c|fixed (repeatable), --quirks c|fixed, --phi-carryover-mode spec|c-parity (the alias of
+ * --quirk C-PARITY-001=fixed|c), --c-threads N, --dtype float64|float32, --threads N|auto,
+ * --libm system|cr|v8, --libm-log. The quirk catalogue (src/quirks/catalogue.ts) also decides a few
+ * of the matches below (-misset, -twotheta, -curved_det, the thickness flags as the last argument).
  */
 import { availableParallelism } from 'node:os';
 import type { Dtype } from '../math/precision.js';
@@ -22,6 +24,7 @@ import { parseSize } from './budget.js';
 import { readSmvFrame, smvValue } from '../io/smv.js';
 
 import { RTD } from '../math/constants.js';
+import { CATALOGUE, defaultProfile, isC, quirkById, uniformProfile, type QuirkProfile, type QuirkState } from '../quirks/catalogue.js';
 
 export type PivotName = 'SAMPLE' | 'BEAM';
 export type ConventionName = 'CUSTOM' | 'ADXV' | 'MOSFLM' | 'XDS' | 'DIALS' | 'DENZO';
@@ -65,6 +68,8 @@ export interface NanoBraggOptions {
   beamVector: [number, number, number]; polarVector: [number, number, number];
   spindle: [number, number, number]; twothetaAxis: [number, number, number];
   pix0Given: boolean;
+  /** the -pix0_vector(_mm) values as given, and whether the flag was the _mm one (used only with C-DESIGN-FLAW-003 fixed) */
+  pix0User: [number, number, number] | null; pix0Mm: boolean;
   rotx: number; roty: number; rotz: number; twotheta: number;
   curvedDetector: boolean; pointPixel: boolean;
   detectorMu: number; detectorThick: number; detectorThicksteps: number;
@@ -84,6 +89,8 @@ export interface NanoBraggOptions {
   tracePixels: Array<[number, number]>;
   // engine-only
   phiMode: PhiMode; cThreads: number; dtype: Dtype;
+  /** the quirk profile (src/quirks/catalogue.ts): per catalogue entry, the C's behaviour or the fix */
+  quirks: QuirkProfile;
   /** --libm: the math functions' provider; 'auto' is system where it loads, else cr (src/math/libm) */
   libm: LibmName | 'auto';
   /** --libm-log: traced runs also print each math call (TRACE_TS_LIBM) during set-up and in traced pixels */
@@ -122,7 +129,7 @@ export function defaultOptions(): NanoBraggOptions {
     pivot: 'BEAM', convention: 'MOSFLM',
     fdet: [0, 0, 1], sdet: [0, -1, 0], odet: [1, 0, 0],
     beamVector: [1, 0, 0], polarVector: [0, 0, 1], spindle: [0, 0, 1], twothetaAxis: [0, 1, 0],
-    pix0Given: false,
+    pix0Given: false, pix0User: null, pix0Mm: false,
     rotx: 0, roty: 0, rotz: 0, twotheta: 0,
     curvedDetector: false, pointPixel: false,
     detectorMu: -1, detectorThick: 0, detectorThicksteps: -1,
@@ -133,7 +140,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', cThreads: 1, dtype: 'float64', libm: 'auto', libmLog: false, threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
+    phiMode: 'spec', quirks: defaultProfile(), cThreads: 1, dtype: 'float64', libm: 'auto', libmLog: false, threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
     seen: [],
     notes: [],
   };
@@ -207,11 +214,14 @@ function engineInt(flag: string, s: string): number {
 // ---------------------------------------------------------------------------------------
 // the option table, in the C's source order
 
-type Matcher = (tok: string) => boolean;
+type Matcher = (tok: string, o: NanoBraggOptions) => boolean;
 const has = (s: string): Matcher => (tok) => tok.includes(s);
 const is = (s: string): Matcher => (tok) => tok === s;
 const hasLen = (s: string, len: number): Matcher => (tok) => tok.includes(s) && tok.length === len;
-const any = (...ms: Matcher[]): Matcher => (tok) => ms.some((m) => m(tok));
+const any = (...ms: Matcher[]): Matcher => (tok, o) => ms.some((m) => m(tok, o));
+const never: Matcher = () => false;
+/** a catalogue entry decides how the C matches this flag: as the C has it, or fixed */
+const byQuirk = (id: string, asC: Matcher, fixed: Matcher): Matcher => (tok, o) => (isC(o.quirks, id) ? asC(tok, o) : fixed(tok, o));
 
 interface Ctx { o: NanoBraggOptions; argv: string[]; i: number; tok: string }
 interface Spec {
@@ -223,6 +233,8 @@ interface Spec {
   apply: (c: Ctx, v: (k: number) => string | undefined) => void;
   /** the C `continue`s after this option: later options are not tested for this token */
   cont?: boolean;
+  /** as the last argument the C reads argv[argc] (NULL) and crashes, while this catalogue entry is as the C has it */
+  crashesWhenLast?: string;
   /** values taken, for the bookkeeping of which tokens are values (defaults to nargs) */
   consumes?: (c: Ctx) => number;
   help?: string;
@@ -257,12 +269,12 @@ const SPECS: Spec[] = [
     },
   },
   {
-    name: '-misset random', match: has('-misset'), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.includes('rand') ? 1 : 0),
+    name: '-misset random', match: byQuirk('C-MISSET-SEED', has('-misset'), is('-misset')), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.includes('rand') ? 1 : 0),
     apply: (c, v) => { if (v(1)!.includes('rand')) { c.o.misset[0] = -1; throw CONTINUE; } },
   },
   {
-    // upstream quirk: -misset_seed also matches here and sets the misset from the next three tokens, read with atof
-    name: '-misset', match: has('-misset'), nargs: 3,
+    // C-MISSET-SEED: -misset_seed also matches here and sets the misset from the next three tokens, read with atof
+    name: '-misset', match: byQuirk('C-MISSET-SEED', has('-misset'), is('-misset')), nargs: 3,
     apply: (c, v) => {
       const read = c.tok === '-misset' ? (k: number) => num(c, v, k) : (k: number) => cAtof(v(k) ?? '');
       c.o.misset = [1, read(1) / RTD, read(2) / RTD, read(3) / RTD];
@@ -309,22 +321,22 @@ const SPECS: Spec[] = [
   { name: '-spindle_axis', match: has('-spindle_axis'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.spindle = vec3(c, v); } },
   { name: '-twotheta_axis', match: has('-twotheta_axis'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.twothetaAxis = vec3(c, v); } },
   // the C parses -pix0_vector and -pix0_vector_mm here, then overwrites pix0 from the beam centre: only the switch to CUSTOM has an effect
-  { name: '-pix0_vector', match: has('-pix0_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; vec3(c, v); c.o.pix0Given = true; } },
+  { name: '-pix0_vector', match: has('-pix0_vector'), nargs: 3, apply: (c, v) => { c.o.convention = 'CUSTOM'; c.o.pix0User = vec3(c, v); c.o.pix0Mm = c.tok.includes('_mm'); c.o.pix0Given = true; } },
   { name: '-distance', match: has('-distance'), nargs: 1, apply: (c, v) => { c.o.distance = num(c, v, 1) / 1000.0; c.o.pivot = 'BEAM'; } },
   { name: '-close_distance', match: has('-close_distance'), nargs: 1, apply: (c, v) => { c.o.closeDistance = num(c, v, 1) / 1000.0; c.o.pivot = 'SAMPLE'; } },
   {
-    name: '-detector_abs', match: has('-detector_abs'), nargs: 1, apply: (c, v) => {
+    name: '-detector_abs', match: has('-detector_abs'), nargs: 1, crashesWhenLast: 'C-ARGV-GUARDS', apply: (c, v) => {
       const s = str(c, v, 1);
       if (s.includes('inf')) { c.o.detectorThick = 0; c.o.detectorMu = 0; return; }
       const x = atof(c.o, c.tok, s);
       if (x === 0.0) { c.o.detectorThick = 0; c.o.detectorMu = 0; } else c.o.detectorMu = 1.0 / (x * 1e-6);
     },
   },
-  { name: '-detector_thick', match: hasLen('-detector_thick', 15), nargs: 1, apply: (c, v) => { c.o.detectorThick = num(c, v, 1) * 1e-6; } },
-  { name: '-detector_thicksteps', match: has('-detector_thicksteps'), nargs: 1, apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
-  { name: '-thicksteps', match: has('-thicksteps'), nargs: 1, apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
+  { name: '-detector_thick', match: hasLen('-detector_thick', 15), nargs: 1, crashesWhenLast: 'C-ARGV-GUARDS', apply: (c, v) => { c.o.detectorThick = num(c, v, 1) * 1e-6; } },
+  { name: '-detector_thicksteps', match: has('-detector_thicksteps'), nargs: 1, crashesWhenLast: 'C-ARGV-GUARDS', apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
+  { name: '-thicksteps', match: has('-thicksteps'), nargs: 1, crashesWhenLast: 'C-ARGV-GUARDS', apply: (c, v) => { c.o.detectorThicksteps = int(c, v, 1); } },
   // also fires for -twotheta_axis: the C then reads the axis' x component as the angle
-  { name: '-twotheta', match: has('-twotheta'), nargs: 1, apply: (c, v) => { c.o.twotheta = num(c, v, 1) / RTD; c.o.pivot = 'SAMPLE'; } },
+  { name: '-twotheta', match: byQuirk('C-TWOTHETA-AXIS', has('-twotheta'), is('-twotheta')), nargs: 1, apply: (c, v) => { c.o.twotheta = num(c, v, 1) / RTD; c.o.pivot = 'SAMPLE'; } },
   { name: '-detector_rotx', match: has('-detector_rotx'), nargs: 1, apply: (c, v) => { c.o.rotx = num(c, v, 1) / RTD; } },
   { name: '-detector_roty', match: has('-detector_roty'), nargs: 1, apply: (c, v) => { c.o.roty = num(c, v, 1) / RTD; } },
   { name: '-detector_rotz', match: has('-detector_rotz'), nargs: 1, apply: (c, v) => { c.o.rotz = num(c, v, 1) / RTD; } },
@@ -335,7 +347,9 @@ const SPECS: Spec[] = [
   { name: '-detpixels_f', match: any(has('-detpixels_f'), has('-detpixels_x')), nargs: 1, apply: (c, v) => { c.o.fpixels = int(c, v, 1); } },
   { name: '-detpixels_s', match: any(has('-detpixels_s'), has('-detpixels_y')), nargs: 1, apply: (c, v) => { c.o.spixels = int(c, v, 1); } },
   // the C requires a following token but does not read it (a bare word there is ignored, a flag is a flag)
-  { name: '-curved_det', match: has('-curved_det'), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.[0] === '-' ? 0 : 1), apply: (c) => { c.o.curvedDetector = true; } },
+  // C-ARGV-GUARDS: the C tests argc > i+1 although the flag takes no value (as the last argument it is ignored); fixed, it needs none
+  { name: '-curved_det', match: byQuirk('C-ARGV-GUARDS', has('-curved_det'), never), nargs: 1, consumes: (c) => (c.argv[c.i + 1]?.[0] === '-' ? 0 : 1), apply: (c) => { c.o.curvedDetector = true; } },
+  { name: '-curved_det', match: byQuirk('C-ARGV-GUARDS', never, has('-curved_det')), nargs: 0, apply: (c) => { c.o.curvedDetector = true; } },
   { name: '-pixel', match: has('-pixel'), nargs: 1, apply: (c, v) => { c.o.pixelSize = num(c, v, 1) / 1000.0; } },
   { name: '-point_pixel', match: has('-point_pixel'), nargs: 0, apply: (c) => { c.o.pointPixel = true; } },
   { name: '-polar', match: hasLen('-polar', 6), nargs: 1, apply: (c, v) => { c.o.polarization = num(c, v, 1); c.o.nopolar = false; } },
@@ -428,7 +442,21 @@ const CONTINUE = Symbol('continue');
 const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => void> = {
   '--phi-carryover-mode': (o, v) => {
     if (v !== 'spec' && v !== 'c-parity') throw new FlagError('--phi-carryover-mode', `expects spec or c-parity, got '${v}'`);
-    o.phiMode = v;
+    setQuirk(o, '--phi-carryover-mode', 'C-PARITY-001', v === 'c-parity' ? 'c' : 'fixed');
+  },
+  '--quirks': (o, v) => {
+    if (v !== 'c' && v !== 'fixed') throw new FlagError('--quirks', `expects c (every catalogue entry as nanoBragg.c has it) or fixed (every entry fixed), got '${v}'`);
+    o.quirks = uniformProfile(v);
+    o.phiMode = o.quirks['C-PARITY-001'] === 'c' ? 'c-parity' : 'spec';
+  },
+  '--quirk': (o, v) => {
+    const m = /^([^=]+)=(.*)$/.exec(v);
+    if (!m) throw new FlagError('--quirk', `expects ID=c or ID=fixed, got '${v}'`);
+    const q = quirkById(m[1]);
+    if (!q) throw new FlagError('--quirk', `unknown catalogue entry '${m[1]}' (known: ${CATALOGUE.filter((e) => e.switchable).map((e) => e.id).join(', ')}; see --list-quirks)`);
+    if (!q.switchable) throw new FlagError('--quirk', `${q.id} has no switch: ${q.fixed}`);
+    if (m[2] !== 'c' && m[2] !== 'fixed') throw new FlagError('--quirk', `${q.id}: expects c or fixed, got '${m[2]}'`);
+    setQuirk(o, '--quirk', q.id, m[2]);
   },
   '--c-threads': (o, v) => {
     const n = engineInt('--c-threads', v);
@@ -454,6 +482,15 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
   },
 };
 export const ENGINE_OPTION_NAMES = Object.keys(ENGINE_OPTIONS);
+
+/** One entry's state, set once: a second, contradictory setting (--phi-carryover-mode against --quirk C-PARITY-001) is an error. */
+function setQuirk(o: NanoBraggOptions, flag: string, id: string, state: QuirkState): void {
+  const set = (o as NanoBraggOptions & { quirksSet?: Record<string, string> }).quirksSet ??= {};
+  if (set[id] && o.quirks[id] !== state) throw new FlagError(flag, `${id}=${state} contradicts ${set[id]} (${id}=${o.quirks[id]})`);
+  set[id] = `${flag} ${id}=${state}`;
+  o.quirks = { ...o.quirks, [id]: state };
+  if (id === 'C-PARITY-001') o.phiMode = state === 'c' ? 'c-parity' : 'spec';
+}
 
 /** Split argv into the engine-only options and the nanoBragg arguments. */
 export function splitEngineOptions(argv: readonly string[]): { engine: [string, string][]; rest: string[]; flags: Set<string> } {
@@ -485,7 +522,10 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
   const o = defaultOptions();
   const { engine, rest: argv, flags } = splitEngineOptions(argvIn);
   for (const f of flags) throw new FlagError(f, 'unknown option');
-  for (const [name, value] of engine) ENGINE_OPTIONS[name](o, value);
+  // --quirks first (all entries), then single entries and the rest in argv order
+  for (const [name, value] of engine) if (name === '--quirks') ENGINE_OPTIONS[name](o, value);
+  for (const [name, value] of engine) if (name !== '--quirks') ENGINE_OPTIONS[name](o, value);
+  delete (o as NanoBraggOptions & { quirksSet?: unknown }).quirksSet;
   const lenient = (tok: string, problem: string, ignored: string) => {
     if (o.strict) throw new FlagError(tok, problem);
     o.notes.push(`WARNING: ${tok}: ${problem}; ${ignored}, as nanoBragg.c does`);
@@ -500,12 +540,16 @@ export function parseNanoBraggArgs(argvIn: readonly string[]): NanoBraggOptions 
     const c: Ctx = { o, argv, i, tok };
     const v = (k: number) => argv[i + k];
     for (const spec of SPECS) {
-      if (!spec.match(tok)) continue;
+      if (!spec.match(tok, o)) continue;
       matched[i] = true;
       // the C's (argc > i+n) test: a flag without its values is an error here, not a no-op
       if (i + spec.nargs >= argv.length) {
         // a value token that merely looks like a flag is not the user's flag
         if (isValue[i]) continue;
+        // past the end of argv: the C reads argv[argc] (NULL) and crashes
+        if (spec.crashesWhenLast && isC(o.quirks, spec.crashesWhenLast)) {
+          throw new FlagError(tok, `is the last argument and needs a value: nanoBragg.c reads past the end of argv here and crashes (${spec.crashesWhenLast}; --quirk ${spec.crashesWhenLast}=fixed ignores it)`);
+        }
         // a collision (e.g. -misset_seed also matching -misset) that lacks values is skipped, as the C's argc test does
         if (spec.name !== tok && SPECS.some((x) => x.name === tok)) continue;
         // the C's argc test fails: this option is not applied, the token goes on to the next

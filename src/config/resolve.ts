@@ -9,6 +9,7 @@
  *
  * All arithmetic goes through the precision kernel, so float32 mode rounds the set-up too.
  */
+import type { QuirkProfile } from '../quirks/catalogue.js';
 import { FlagError, type NanoBraggOptions } from './argv.js';
 import { budgetOf, fmtBytes, need } from './budget.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
@@ -43,6 +44,8 @@ export interface SimulationConfig {
   libm: { name: LibmName; detail: string };
   /** traced runs print each math call (TRACE_TS_LIBM) */
   libmLog: boolean;
+  /** per entry of the quirk catalogue (src/quirks/catalogue.ts): the C's behaviour or the fix */
+  quirks: QuirkProfile;
   beam: Beam; detector: Detector; goniometer: Goniometer; crystal: Crystal; sampling: Sampling; outputs: Outputs;
   tracePixels: Array<[number, number]>;
   /** what the run will cost: evaluations, estimated bytes of memory, and the limit they were checked against */
@@ -143,6 +146,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; r
     dtype: o.dtype,
     libm: { name: libm.name, detail: libm.detail },
     libmLog: o.libmLog,
+    quirks: { ...o.quirks },
     beam, detector, goniometer, crystal, sampling,
     outputs: {
       floatFile: o.floatFile, intFile: o.intFile, noiseFile: o.noiseFile, pgmFile: o.pgmFile, dumpFile: o.dumpFile,

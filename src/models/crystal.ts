@@ -8,6 +8,7 @@
  * The random misset and the mosaic domains draw from the run's one random-number state, in
  * that order (the C's ran1 statics).
  */
+import { isC } from '../quirks/catalogue.js';
 import { existsSync } from 'node:fs';
 import { FlagError, type NanoBraggOptions, type XtalShape } from '../config/argv.js';
 import type { Budget } from '../config/budget.js';
@@ -156,7 +157,8 @@ export function crystalLattice(
     const umat = new Float64Array(9);
     const seed: Seed = { value: o.missetSeed ?? -now() };
     at('random misset (mosaic_rotation_umat, umat2misset)');
-    mosaicRotationUmat(rng, 90.0, umat, 0, seed);
+    // C-IMPL-BUG-002: the C passes 90.0 to an argument in radians; fixed, the cap is 90 degrees
+    mosaicRotationUmat(rng, isC(o.quirks, 'C-IMPL-BUG-002') ? 90.0 : r(90.0 / RTD), umat, 0, seed);
     const [mx, my, mz] = umat2misset(umat, P.libm);
     misset = [1.0, r(mx), r(my), r(mz)];
     log.push(`random orientation misset angles: ${(mx * RTD).toFixed(6)} ${(my * RTD).toFixed(6)} ${(mz * RTD).toFixed(6)} deg`);

@@ -14,6 +14,7 @@ import { cInt } from '../math/constants.js';
 import type { Precision } from '../math/precision.js';
 import { cross, dot, rotateAxis, rotateXYZ, unitize, vec, type Vec } from '../math/vec3.js';
 import { DBL_MIN, type At, type Claim } from './setup.js';
+import { isC } from '../quirks/catalogue.js';
 
 export interface Detector {
   convention: ConventionName; pivot: PivotName;
@@ -222,6 +223,12 @@ export function detectorGeometry(
   if (pivot === 'BEAM') {
     log.push('pivoting detector around direct beam spot');
     for (let k = 1; k <= 3; k++) pix0[k] = r(r(r(-Fbeam * fdet[k]) - r(Sbeam * sdet[k])) + r(distance * beamV[k]));
+  }
+  // C-DESIGN-FLAW-003: the C overwrites the -pix0_vector(_mm) given (above); fixed, it is the detector's origin (lab frame, metres)
+  if (o.pix0User && !isC(o.quirks, 'C-DESIGN-FLAW-003')) {
+    const unit = o.pix0Mm ? 1000.0 : 1.0;
+    for (let k = 1; k <= 3; k++) pix0[k] = r(r(o.pix0User[k - 1]) / unit);
+    log.push(`detector origin from ${o.pix0Mm ? '-pix0_vector_mm' : '-pix0_vector'} (C-DESIGN-FLAW-003 fixed)`);
   }
   Fclose = -dot(P, pix0, fdet);
   Sclose = -dot(P, pix0, sdet);

@@ -3,7 +3,9 @@
  * (slow, fast) → source → φ step → mosaic domain, with the C's per-pixel caches
  * (polarisation and solid angle from the first sub-pixel, capture fraction per layer),
  * its in-place re-unitizing side effects, the one-way switch-off of interpolation, the
- * oversample_* running-sum quirks, and the float32 store of each pixel.
+ * oversample_* running-sum quirks, and the float32 store of each pixel. Three catalogue
+ * entries (src/quirks/catalogue.ts) switch here: C-OVERSAMPLE-SUM, C-PIXEL-FACTORS and
+ * C-INTERP-SWITCHOFF; as the C has them, the loop is the C's, operation for operation.
  *
  * What does not depend on the pixel (the rotated lattice for every φ step and mosaic
  * domain) comes from a table built once (lattice.ts). The hot loop allocates nothing.
@@ -14,6 +16,7 @@ import type { SimulationConfig } from '../config/resolve.js';
 import { cInt, RTD } from '../math/constants.js';
 import { cfmtD, cfmtF, cfmtG } from '../io/cformat.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
+import { isC } from '../quirks/catalogue.js';
 
 export interface RenderStats {
   maxI: number; maxIx: number; maxIy: number;
@@ -114,6 +117,15 @@ export function renderRows(
   const thicksteps = D.thicksteps, thickstep = D.thickstep, mu = D.mu, detThick = D.thick;
   const osThick = S.oversampleThick, osPolar = S.oversamplePolar, osOmega = S.oversampleOmega;
   const nopolar = B.nopolar, kahn = B.kahn;
+  // C-PIXEL-FACTORS fixed: every sub-pixel (layer, source) gets its own factors, applied to its contribution;
+  // w*: the factor is evaluated and applied inside the loops (the C's -oversample_* flags, or the fix)
+  const factorsFixed = !isC(cfg.quirks, 'C-PIXEL-FACTORS');
+  const wThick = osThick || (factorsFixed && detThick > 0.0), wPolar = osPolar || (factorsFixed && !nopolar), wOmega = osOmega || factorsFixed;
+  // C-OVERSAMPLE-SUM as the C has it: -oversample_* multiply the running sum; fixed (or the C-PIXEL-FACTORS fix): each contribution
+  const runningSum = isC(cfg.quirks, 'C-OVERSAMPLE-SUM');
+  const cThick = wThick && !(runningSum && osThick), cPolar = wPolar && !(runningSum && osPolar), cOmega = wOmega && !(runningSum && osOmega);
+  const sThick = runningSum && osThick, sPolar = runningSum && osPolar, sOmega = runningSum && osOmega;
+  const switchOff = isC(cfg.quirks, 'C-INTERP-SWITCHOFF');
   const sources = B.sourceX.length;
   const srcX = B.sourceX, srcY = B.sourceY, srcZ = B.sourceZ, srcL = B.sourceLambda;
   const dmin = S.dmin, waterSize = S.waterSize, Ibg = S.Ibg;
@@ -178,12 +190,12 @@ export function renderRows(
             if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}): curved detector (-curved_det)`;
             if (curved) curvePixel(P, B.direction, D.slow, D.fast, distance, pixelPos, tmpv, tmpn);
             const airpath = unitize(P, pixelPos, diffracted);
-            if (omegaPixel === 0.0 || osOmega) {
+            if (omegaPixel === 0.0 || wOmega) {
               omegaPixel = r(r(r(r(r(pixelSize * pixelSize) / airpath) / airpath) * closeDistance) / airpath);
               if (pointPixel) omegaPixel = r(r(1.0 / airpath) / airpath);
             }
             stats.omegaSum += omegaPixel;
-            if (captureFraction === 0.0 || osThick) {
+            if (captureFraction === 0.0 || wThick) {
               if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}): capture fraction`;
               const parallax = r(r(r(diffracted[1] * o1) + r(diffracted[2] * o2)) + r(diffracted[3] * o3));
               captureFraction = r(exp(r(r(r(-thickTic * thickstep) * mu) / parallax)) - exp(r(r(r(-(thickTic + 1) * thickstep) * mu) / parallax)));
@@ -217,7 +229,7 @@ export function renderRows(
                   continue;
                 }
               }
-              if (polar === 0.0 || osPolar) {
+              if (polar === 0.0 || wPolar) {
                 if (traced && rec) rec.where = `pixel (${spixel},${fpixel}) thick ${thickTic} sub (${subS},${subF}) source ${source}: polarization`;
                 polar = polarizationFactor(P, kahn, incident, diffracted, polarVector, pscratch);
                 if (probe) probe.polar[spixel] = 1;
@@ -281,18 +293,20 @@ export function renderRows(
                     continue;
                   }
                   let Fcell = defaultF;
-                  if (shared.interpolate) {
+                  let interpolating = shared.interpolate;
+                  if (interpolating) {
                     if (r(r(h - hMin) + 3) > hRange || r(h - 2) < hMin || r(r(k - kMin) + 3) > kRange || r(k - 2) < kMin ||
                         r(r(l - lMin) + 3) > lRange || r(l - 2) < lMin) {
                       if (shared.babble) {
                         shared.babble = false;
-                        warnings.push(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${h},${k},${l},${h0},${k0},${l0}; interpolation switched off for the rest of the image`);
+                        warnings.push(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${h},${k},${l},${h0},${k0},${l0}; ${switchOff ? 'interpolation switched off for the rest of the image' : 'nearest structure factor for such points (C-INTERP-SWITCHOFF fixed: interpolation stays on)'}`);
                       }
                       Fcell = defaultF;
-                      shared.interpolate = false;
+                      interpolating = false;
+                      if (switchOff) shared.interpolate = false;
                     }
                   }
-                  if (shared.interpolate) {
+                  if (interpolating) {
                     const hf = Math.floor(h), kf = Math.floor(k), lf = Math.floor(l);
                     for (let i = 0; i < 4; i++) { hD[i] = hf - 1 + i; kD[i] = kf - 1 + i; lD[i] = lf - 1 + i; }
                     for (let i1 = 0; i1 < 4; i1++)
@@ -306,7 +320,7 @@ export function renderRows(
                     }
                     Fcell = polint(r, hD, ym, 0, h);
                   }
-                  if (!shared.interpolate) {
+                  if (!interpolating) {
                     if (hasHkls && h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
                       Fcell = r(Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)]);
                     } else Fcell = defaultF;
@@ -315,10 +329,14 @@ export function renderRows(
                   if (printing) pFcell = Fcell;
                   const contribution = r(r(r(Fcell * Fcell) * Flatt) * Flatt);
                   if (traced) tracePhi(t, r, abc, o, X.Vcell, phiOf[phiTic], thickTic, subS, subF, source, mosTic, phiTic, h, k, l, Fa, Fb, Fc, Flatt, Fcell, contribution);
-                  I = r(I + contribution);
-                  if (osThick) I = r(I * captureFraction);
-                  if (osPolar) I = r(I * polar);
-                  if (osOmega) I = r(I * omegaPixel);
+                  let weighted = contribution;
+                  if (cThick) weighted = r(weighted * captureFraction);
+                  if (cPolar) weighted = r(weighted * polar);
+                  if (cOmega) weighted = r(weighted * omegaPixel);
+                  I = r(I + weighted);
+                  if (sThick) I = r(I * captureFraction);
+                  if (sPolar) I = r(I * polar);
+                  if (sOmega) I = r(I * omegaPixel);
                 }
               }
             }
@@ -327,9 +345,9 @@ export function renderRows(
       }
       if (probe) continue;
       let test = r(r(scale0 * I) / steps);
-      if (!osThick) test = r(test * captureFraction);
-      if (!osPolar) test = r(test * polar);
-      if (!osOmega) test = r(test * omegaPixel);
+      if (!wThick) test = r(test * captureFraction);
+      if (!wPolar) test = r(test * polar);
+      if (!wOmega) test = r(test * omegaPixel);
       const value = Math.fround(image[imgidx] + test);
       image[imgidx] = value;
       if (traced) {
