@@ -16,7 +16,7 @@ export class SchemaError extends InputError {
   }
 }
 
-export const SCHEMAS = { trace: 'trace.v1.schema.json', deltaMetrics: 'delta_metrics.v1.schema.json', dtypeSweep: 'dtype_sweep.v1.schema.json', suiteCase: 'suite_case.v1.schema.json', suiteSummary: 'suite_summary.v1.schema.json' } as const;
+export const SCHEMAS = { trace: 'trace.v1.schema.json', deltaMetrics: 'delta_metrics.v1.schema.json', dtypeSweep: 'dtype_sweep.v1.schema.json', suiteCase: 'suite_case.v1.schema.json', suiteSummary: 'suite_summary.v1.schema.json', fingerprint: 'fingerprint.v1.schema.json', fingerprintRecord: 'fingerprint_record.v1.schema.json' } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
