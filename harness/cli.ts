@@ -87,6 +87,7 @@ Every command takes --help and --json. Exit codes (README, "The exit-code contra
   130/143 interrupted (SIGINT/SIGTERM): the evidence folder is marked interrupted
 `,
   compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32] [--libm system|cr|v8]
+       nbparity compare [--c-source A] --against-c B [options] -- <nanoBragg arguments> [-trace_pixel S F]
 
 Runs the C (instrumented copy, OMP_NUM_THREADS fixed) and the engine in fresh scratch
 directories, compares their traces at one pixel and their images, and writes
@@ -99,19 +100,34 @@ libm) unless --libm is given. Both sides log their math calls at the traced pixe
 fails, the verdict says whether the math library is the cause: libm-limited (the same argument
 gave different bits, and with --libm system every gate passes), not-libm, or undetermined.
 
+C against C (--against-c B): a second nanoBragg.c, build B, takes the engine's part against
+build A (--c-source, or its default). Both are located, instrumented and compiled (cached) and
+run on the same arguments, the same traced pixel (without -trace_pixel: the brightest pixel of
+a build A pre-run) and the same OMP_NUM_THREADS; their traces are paired by loop indices and
+judged, and their images compared, with the same gates, first divergence and evidence
+(run.mode "c-vs-c"; build A's files a.*, build B's b.*). No engine runs: engine-only options
+(--dtype, --libm, --phi-carryover-mode, --c-threads) and replay are refused (exit 2). The libm
+verdict does not apply (both builds call this machine's C library) and says so. Build B
+missing, empty, not C or not instrumentable: exit 2 naming it; build B crashing: exit 3.
+
 options:
-  --c-source PATH        nanoBragg.c (default: $NANOBRAGG_C, then golden_suite_generator/nanoBragg.c)
+  --c-source PATH        nanoBragg.c (default: $NANOBRAGG_C, then golden_suite_generator/nanoBragg.c);
+                         with --against-c: build A, the reference
+  --against-c PATH       C against C: compare this second nanoBragg.c (build B) with build A
   --cc CC                compiler (default: $CC or cc)
   --cflags "FLAGS"       compile flags (default: -O2 -fopenmp; -lm is always added)
-  --omp-threads N        OMP_NUM_THREADS for the C; the engine's c-parity mode emulates it (default 1)
+  --omp-threads N        OMP_NUM_THREADS for the C (both builds with --against-c); the engine's
+                         c-parity mode emulates it (default 1)
   --timeout SEC          per side (default 600)
   --initiative NAME      reports/NAME/... (default adhoc)
   --reports DIR          root of the evidence folders (default reports/)
-  --vg1 MODE:k=TOL,rot_b_y=TOL   VG-1 tolerances for a φ mode (repeatable; default 1e-6 for both in both modes)
+  --vg1 MODE:k=TOL,rot_b_y=TOL   VG-1 tolerances for a φ mode (repeatable; default 1e-6 for both in both modes;
+                         --against-c uses spec's)
   --divergence-rel TOL   relative tolerance of the first-divergence walk (default 1e-9)
   --repeat-c N|auto      run the C N times and require identical outputs, else "C output not
                          reproducible" (exit 3); auto: 2 when --omp-threads > 1 and interpolation
-                         is on (default 1; suites use auto)
+                         is on (default 1; suites use auto); --against-c: each build, auto 2 when
+                         --omp-threads > 1
   --json                 print delta_metrics.json on stdout
 `,
   replay: `usage: nbparity replay --case ID [options] [-- --phi-carryover-mode spec|c-parity --dtype float64|float32]
@@ -193,10 +209,12 @@ replayed against the recorded references otherwise. Prints the report's path.
 };
 
 class UsageError extends InputError { override name = 'UsageError'; }
+/** where the options end (the '--' before the nanoBragg arguments) */
+const dd = (argv: string[]) => { const i = argv.indexOf('--'); return i < 0 ? argv.length : i; };
 
 interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
-  cSource?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string; repeatC?: number | 'auto';
+  cSource?: string; againstC?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string; repeatC?: number | 'auto';
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
   suiteArgs?: string[];
   liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
@@ -215,6 +233,7 @@ export function parseCli(argv: string[]): Cli {
     if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--json') o.json = true;
     else if (a === '--c-source') o.cSource = value();
+    else if (a === '--against-c') o.againstC = value();
     else if (a === '--cc') o.cc = value();
     else if (a === '--cflags') o.cflags = value().split(/\s+/).filter(Boolean);
     else if (a === '--omp-threads') { o.omp = num(1); if (!Number.isInteger(o.omp)) throw new UsageError('--omp-threads needs an integer'); }
@@ -284,15 +303,17 @@ const clearProgress = () => { if (process.stderr.isTTY) process.stderr.write('\r
 
 function printCompare(dir: string, m: Record<string, any>): void {
   const v = m.vg1;
+  const cvc = m.run.mode === 'c-vs-c';
   process.stdout.write(`${m.verdict.pass ? chalk.green('PASS') : chalk.red('FAIL')}  ${m.verdict.summary}\n`);
   process.stdout.write(`  ${m.run.against}\n`);
+  if (cvc) for (const b of [m.run.c, m.run.against_c]) process.stdout.write(`  ${b.role}: ${b.source} (sha256 ${b.sha256.slice(0, 16)}…, ${b.dialect}${b.instrumented ? ', instrumented' : ''}), OMP_NUM_THREADS=${b.omp_threads}\n`);
   for (const g of m.verdict.gates.filter((x: { pass: boolean }) => !x.pass)) process.stdout.write(`  ${chalk.red('failed')} ${g.name}: ${g.detail}\n`);
-  process.stdout.write(`  VG-1 (${v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);
+  process.stdout.write(`  VG-1 (${cvc ? 'build B against build A' : v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);
   process.stdout.write(`  ${m.carryover.sentence}\n`);
   if (m.explanation?.sentence) process.stdout.write(`  ${m.explanation.sentence}\n`);
   if (m.libm) process.stdout.write(`  ${m.libm.verdict === 'libm-limited' ? chalk.yellow(m.libm.sentence) : m.libm.sentence}\n`);
   const f = m.image.full;
-  if (f) process.stdout.write(`  image: ${(100 * f.identical_fraction).toFixed(4)}% bit-identical, max ${f.max_ulp} ulp, correlation ${f.correlation}, sum ratio ${f.sum_ratio}, peaks ${f.peaks.matched} matched (mean ${f.peaks.mean_distance.toFixed(2)} px)\n`);
+  if (f) process.stdout.write(`  image${cvc ? ' (build B vs build A)' : ''}: ${(100 * f.identical_fraction).toFixed(4)}% bit-identical, max ${f.max_ulp} ulp, correlation ${f.correlation}, sum ratio ${f.sum_ratio}, peaks ${f.peaks.matched} matched (mean ${f.peaks.mean_distance.toFixed(2)} px)\n`);
   process.stdout.write(`  evidence: ${dir}\n`);
 }
 
@@ -325,6 +346,10 @@ async function main(argv: string[]): Promise<number> {
   const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'suite', 'parity', 'verify'];
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
+  if (o.againstC !== undefined && o.command !== 'compare') {
+    process.stderr.write(`nbparity ${o.command}: --against-c ${o.command === 'replay' ? 'compares two live C builds; it cannot be combined with replay (a recorded reference)' : 'is an option of compare only'}\n`);
+    return 2;
+  }
   const out = (x: unknown) => process.stdout.write(JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   installSignalHandlers((line) => process.stderr.write(line + '\n'));
   try {
@@ -437,7 +462,12 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'compare': {
         if (o.rest.length === 0) throw new UsageError('compare needs the nanoBragg arguments after --');
-        const r = await runCompare({ args: o.rest, cSource: o.cSource, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, repeatC: o.repeatC, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
+        if (o.againstC !== undefined) {
+          const engineOnly = argv.slice(0, dd(argv)).filter((a) => a === '--dtype' || a === '--libm');
+          if (engineOnly.length) throw new UsageError(`--against-c compares two C builds and runs no engine: ${engineOnly[0]} does not apply`);
+          if (o.cases.length) throw new UsageError('--against-c compares two live C builds; it cannot be combined with a recorded reference (--case)');
+        }
+        const r = await runCompare({ args: o.rest, cSource: o.cSource, againstC: o.againstC, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, repeatC: o.repeatC, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
         clearProgress();
         if (o.json) out({ evidence: r.dir, delta_metrics: r.metrics });
         else printCompare(r.dir, r.metrics);

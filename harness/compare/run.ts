@@ -26,6 +26,7 @@ import { writeSummary } from '../report/summary.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
 import { engineCli, gitCommit, machine, shellLine as cmd, toolVersion } from '../env.js';
 import { ContractError, exitCodeFor, InputError, NotReproducibleError, SideError, TraceIncompleteError } from '../contract.js';
+import { runAgainstC } from './against-c.js';
 
 export type PhiMode = 'spec' | 'c-parity';
 export type Dtype = 'float64' | 'float32';
@@ -50,6 +51,8 @@ export interface CompareOptions {
   cwd?: string;
   /** the command line that started this run, for commands.txt */
   invocation?: string[];
+  /** C against C: this second C build plays the engine's part (build B; the C above is build A); harness/compare/against-c.ts */
+  againstC?: string;
   /** an already built C (a suite builds once) */
   prepared?: PreparedC;
   /** write the evidence exactly here instead of reports/<initiative>/<stamp> */
@@ -134,7 +137,7 @@ export async function prepareC(opts: { cSource?: string; located?: CSource; cc?:
   return { built, dialect, source, from: c.from, originalSha256: sha256(raw), instrumented: dialect === 'pristine' };
 }
 
-function tail(file: string, n = 20): string {
+export function tail(file: string, n = 20): string {
   try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n'); } catch { return ''; }
 }
 
@@ -177,23 +180,27 @@ export function imageMetrics(a: Float32Array, b: Float32Array, fpixels: number, 
 }
 
 /** One engine run on the traced pixel: its process, summary, trace and image, each checked whole. */
-interface EngineSide { run: RunRecord; summary: any; traceText: string; trace: ParsedTrace; complete: CompletenessReport; image: Float32Array }
+export interface EngineSide { run: RunRecord; summary: any; traceText: string; trace: ParsedTrace; complete: CompletenessReport; image: Float32Array }
+
+/** What the gates' sentences call the two sides (C against C: the two builds). */
+export interface SideNames { c: string; engine: string }
+const SIDE_NAMES: SideNames = { c: 'C', engine: 'engine' };
 
 /** Everything the gates judge for one engine side against the C side. */
-function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: PhiMode, tol: Vg1Tolerance, divTol: { rel: number }, gate: ImageGate) {
+export function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: PhiMode, tol: Vg1Tolerance, divTol: { rel: number }, gate: ImageGate, who: SideNames = SIDE_NAMES) {
   const pairing = pairPhi(cTrace, e.trace);
   const pairs = pairing.pairs;
   const cl = cTrace.loops!, tl = e.trace.loops!;
-  const loopDiff = (Object.keys(cl) as Array<keyof typeof cl>).filter((k) => cl[k] !== tl[k]).map((k) => `${k} C ${cl[k]} vs engine ${tl[k]}`);
+  const loopDiff = (Object.keys(cl) as Array<keyof typeof cl>).filter((k) => cl[k] !== tl[k]).map((k) => `${k} ${who.c} ${cl[k]} vs ${who.engine} ${tl[k]}`);
   // a full-dialect C marks what it skips (-dmin): the engine must skip exactly the same evaluations
   const skipKeys = (t: ParsedTrace) => new Set(t.skips.map((k) => `${k.block}/${k.source}`));
   const cs = skipKeys(cTrace), es = skipKeys(e.trace);
-  const skipDiff = cTrace.dialect === 'full' ? [...[...cs].filter((k) => !es.has(k)).map((k) => `C skips ${k}, engine does not`), ...[...es].filter((k) => !cs.has(k)).map((k) => `engine skips ${k}, C does not`)] : [];
+  const skipDiff = cTrace.dialect === 'full' ? [...[...cs].filter((k) => !es.has(k)).map((k) => `${who.c} skips ${k}, ${who.engine} does not`), ...[...es].filter((k) => !cs.has(k)).map((k) => `${who.engine} skips ${k}, ${who.c} does not`)] : [];
   const gridProblems = [
     ...(loopDiff.length ? [`loop counts differ: ${loopDiff.join(', ')}`] : []),
     ...(skipDiff.length ? [`skipped evaluations differ (block/source): ${skipDiff.slice(0, 3).join('; ')}${skipDiff.length > 3 ? `; and ${skipDiff.length - 3} more` : ''}`] : []),
-    ...(pairing.missing_count ? [`${pairing.missing_count} C evaluations have no engine entry (first ${pairing.missing.join(', ')})`] : []),
-    ...(pairing.angle_mismatch_count ? [`${pairing.angle_mismatch_count} φ angles differ (${pairing.angle_mismatches.join('; ')})`] : []),
+    ...(pairing.missing_count ? [`${pairing.missing_count} ${who.c} evaluations have no ${who.engine} entry (first ${pairing.missing.join(', ')})`] : []),
+    ...(pairing.angle_mismatch_count ? [`${pairing.angle_mismatch_count} φ angles differ (${pairing.angle_mismatches.map((x) => x.replace(': C φ=', `: ${who.c} φ=`).replace(', engine φ=', `, ${who.engine} φ=`)).join('; ')})`] : []),
   ];
   const grid = { pass: gridProblems.length === 0, detail: gridProblems.length ? gridProblems.join('; ') : `${pairs.length} evaluations paired by loop indices; loop counts and φ angles agree` };
   const deltas = traceDeltas(cTrace, e.trace, pairs);
@@ -210,7 +217,7 @@ function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: Phi
   const vgDetail = (q: typeof v.k_frac, what: string, unit: string, t: number) => q.steps === 0
     ? `no ${what} values to compare: the traced pixel has no paired evaluations${e.trace.skips.length ? ` (all ${e.trace.skips.length} of its (sub-pixel, source) pairs are skipped by -dmin); trace another pixel` : ''}`
     : q.non_finite.count
-    ? `${q.non_finite.count} of ${q.steps} ${what} values are not finite (first at φ step ${q.non_finite.first!.phi_tic}, block ${q.non_finite.first!.block}: C ${q.non_finite.first!.c}, engine ${q.non_finite.first!.ts})`
+    ? `${q.non_finite.count} of ${q.steps} ${what} values are not finite (first at φ step ${q.non_finite.first!.phi_tic}, block ${q.non_finite.first!.block}: ${who.c} ${q.non_finite.first!.c}, ${who.engine} ${q.non_finite.first!.ts})`
     : `max |Δ${what}| ${q.max_abs.toExponential(3)}${unit} over ${q.steps} φ entries (tolerance ${t})`;
   const gates = [
     { name: 'evaluation grid', pass: grid.pass, detail: grid.detail },
@@ -218,8 +225,8 @@ function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: Phi
     { name: 'VG-1 rot_b_y', pass: v.rot_b_y.pass, detail: `${vgDetail(v.rot_b_y, 'rot_b_y', ' Å', tol.rot_b_y)}, ${v.rot_b_y.source}` },
     {
       name: 'image', pass: !!full?.pass,
-      detail: !fm ? `sizes differ: C ${cImg.length} pixels, engine ${e.image.length} (${fpixels}x${spixels})` :
-        (fm.non_finite_c || fm.non_finite_ts ? `not finite: ${fm.non_finite_c} C pixels, ${fm.non_finite_ts} engine pixels (first at ${JSON.stringify(fm.first_non_finite_at)}); ` : '') +
+      detail: !fm ? `sizes differ: ${who.c} ${cImg.length} pixels, ${who.engine} ${e.image.length} (${fpixels}x${spixels})` :
+        (fm.non_finite_c || fm.non_finite_ts ? `not finite: ${fm.non_finite_c} ${who.c} pixels, ${fm.non_finite_ts} ${who.engine} pixels (first at ${JSON.stringify(fm.first_non_finite_at)}); ` : '') +
         `identical ${(100 * fm.identical_fraction).toFixed(4)}% (min ${100 * gate.minIdentical}%), ${fm.outside_tolerance} pixels beyond ${gate.ulpTol} ulp and ${gate.relTol} relative, correlation ${fm.correlation} (min ${gate.minCorrelation})` +
         (gate.sumRatioMin !== undefined || gate.sumRatioMax !== undefined ? `, sum ratio ${fm.sum_ratio} (bounds ${gate.sumRatioMin ?? '-∞'}..${gate.sumRatioMax ?? '∞'})` : '') +
         (gate.maxAbs !== undefined ? `, max |Δ| ${fm.max_abs} (max ${gate.maxAbs})` : ''),
@@ -230,6 +237,7 @@ function judge(cTrace: ParsedTrace, cImg: Float32Array, e: EngineSide, mode: Phi
 
 /** Run one comparison and leave its evidence folder, sealed: complete, or failed with the step, side and exit code. */
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
+  if (o.againstC !== undefined) return runAgainstC(o as CompareOptions & { againstC: string });
   const progress = o.onProgress ?? (() => undefined);
   const cwd = o.cwd ?? process.cwd();
   const replay = o.replayCase !== undefined;
@@ -536,7 +544,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 }
 
 /** A parsed trace as written to the evidence: the math calls stay in the trace text, the JSON keeps their count. */
-function stripCalls(t: ParsedTrace): ParsedTrace {
+export function stripCalls(t: ParsedTrace): ParsedTrace {
   return t.libm ? { ...t, libm: { provider: t.libm.provider, truncated: t.libm.truncated, count: t.libm.count } } : t;
 }
 
