@@ -117,6 +117,13 @@ async function fingerprintOf(name: string, text: string): Promise<Fingerprint> {
 
 const summary = (fp: Fingerprint) => fp.entries.map((e) => `${e.id}: ${e.verdict} — ${e.detail}`).join('\n');
 
+/** the race is a timing matter: its probe shows it in most sets of five runs, proves nothing when it does not, and can never be "fixed" */
+function expectRaceObservedOrUntold(fp: Fingerprint): void {
+  const race = fp.entries.find((e) => e.id === 'C-INTERP-RACE')!;
+  expect(race.verdict === 'has' ? fp.unknown : fp.unknown.filter((x) => x !== 'C-INTERP-RACE'), summary(fp)).toEqual([]);
+  expect(race.detail).toMatch(race.verdict === 'has' ? /^5 runs with 2 OpenMP threads gave [2-5] different images$/ : /gave the same image: a race may still be there/);
+}
+
 describe('fingerprints of the user\'s nanoBragg.c and of builds that fix one entry', () => {
   it.skipIf(!haveC)('every fix variant\'s substitutions each match once in the user\'s C (and the planted fault\'s)' + skipped, () => {
     for (const [id, edits] of Object.entries(FIXES)) expect(() => apply(pristine, id, edits), id).not.toThrow();
@@ -126,30 +133,30 @@ describe('fingerprints of the user\'s nanoBragg.c and of builds that fix one ent
 
   it.skipIf(!haveC)('the unpatched file has every switchable entry' + skipped, async () => {
     const fp = await fingerprintOf('pristine', pristine);
-    expect(fp.has.slice().sort(), summary(fp)).toEqual(SWITCHABLE.slice().sort());
+    expect(fp.has.filter((x) => x !== 'C-INTERP-RACE').sort(), summary(fp)).toEqual(SWITCHABLE.slice().sort());
     expect(fp.fixes, summary(fp)).toEqual([]);
-    expect(fp.unknown, summary(fp)).toEqual(['C-INTERP-RACE']);
+    expectRaceObservedOrUntold(fp);
   });
 
   for (const id of Object.keys(FIXES)) {
     it.skipIf(!haveC)(`${id} fixed: reported in fixes, every other switchable entry in has` + skipped, async () => {
       const fp = await fingerprintOf(id, apply(pristine, id, FIXES[id]));
       expect(fp.fixes, summary(fp)).toEqual([id]);
-      expect(fp.has.slice().sort(), summary(fp)).toEqual(SWITCHABLE.filter((x) => x !== id).sort());
-      expect(fp.unknown, summary(fp)).toEqual(['C-INTERP-RACE']);
+      expect(fp.has.filter((x) => x !== 'C-INTERP-RACE').sort(), summary(fp)).toEqual(SWITCHABLE.filter((x) => x !== id).sort());
+      expectRaceObservedOrUntold(fp);
       expect(fp.profile[id]).toBe('fixed');
     });
   }
 
   it.skipIf(!haveC)('a planted fault (every pixel × 1.0001) is neither has nor fixes: "matches neither"' + skipped, async () => {
     const fp = await fingerprintOf('planted', apply(pristine, 'planted', PLANTED));
-    expect(fp.has, summary(fp)).toEqual([]);
+    expect(fp.has.filter((x) => x !== 'C-INTERP-RACE'), summary(fp)).toEqual([]); // a planted scale does not remove the race
     expect(fp.fixes, summary(fp)).toEqual([]);
     for (const id of SWITCHABLE) {
       const e = fp.entries.find((x) => x.id === id)!;
       expect(e.verdict, `${id}: ${e.detail}`).toBe('unknown');
       expect(e.detail, id).toMatch(/matches neither/);
     }
-    expect(fp.unknown.slice().sort()).toEqual(CATALOGUE.map((q) => q.id).sort());
+    expect(fp.unknown.filter((x) => x !== 'C-INTERP-RACE').sort()).toEqual(SWITCHABLE.slice().sort());
   });
 });

@@ -76,7 +76,7 @@ export interface FingerprintOptions {
   cSource?: string; located?: CSource; cc?: string; cflags?: string[];
   /** ignore a cached result */
   refresh?: boolean;
-  /** runs of the C for entries that can only be observed (default 3) */
+  /** runs of the C for entries that can only be observed (default 5) */
   raceRuns?: number;
   timeoutSec?: number;
   onProgress?: (line: string) => void;
@@ -170,7 +170,7 @@ export async function cProbeOutcomes(binary: string, o: { timeoutMs: number; rac
       for (const run of q.probe.runs) {
         const env = { OMP_NUM_THREADS: String(run.ompThreads ?? 1) };
         const runs: Outcome[] = [];
-        for (let k = 0; k < (q.switchable ? 1 : (o.raceRuns ?? 3)); k++) runs.push(await probeRun(scratch, n, 'C', [binary], run, env, o.timeoutMs));
+        for (let k = 0; k < (q.switchable ? 1 : (o.raceRuns ?? 5)); k++) runs.push(await probeRun(scratch, n, 'C', [binary], run, env, o.timeoutMs));
         out[q.id].push(runs);
       }
     }

@@ -53,6 +53,13 @@ function probeHkl(): string {
   for (let h = -3; h <= 3; h++) for (let k = -3; k <= 3; k++) for (let l = -3; l <= 3; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
   return lines.join('\n') + '\n';
 }
+/** a larger table (h,k,l in -13..13) for the race: the beam at the top edge, so the first thread interpolates its rows while the second leaves the table a few rows into its own */
+function raceHkl(): string {
+  const lines: string[] = [];
+  for (let h = -13; h <= 13; h++) for (let k = -13; k <= 13; k++) for (let l = -13; l <= 13; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
+  return lines.join('\n') + '\n';
+}
+const RACE = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'race.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '48', '-pixel', '0.1', '-Xbeam', '0.05', '-Ybeam', '2.4', '-oversample', '1', '-nonoise', '-nopgm'];
 const INTERP = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'probe.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '24', '-pixel', '0.1', '-oversample', '1', '-nonoise', '-nopgm'];
 
 export const CATALOGUE: readonly QuirkEntry[] = [
@@ -110,7 +117,7 @@ export const CATALOGUE: readonly QuirkEntry[] = [
     fixed: 'not reproducible by any engine: the harness runs such a C twice and refuses to judge when the runs differ (exit 3); with OMP_NUM_THREADS=1 the race cannot happen',
     fixedBy: [],
     switchable: false, engineDefault: 'c',
-    probe: { what: 'the interpolation probe with 2 OpenMP threads, run three times (a difference shows the race; no difference proves nothing)', runs: [{ args: INTERP, files: { 'probe.hkl': probeHkl() }, ompThreads: 2 }] },
+    probe: { what: 'an interpolated 48×48 detector whose second OpenMP thread leaves the HKL table a few rows in while the first still interpolates, 2 threads, run five times (a difference shows the race; no difference proves nothing)', runs: [{ args: RACE, files: { 'race.hkl': raceHkl() }, ompThreads: 2 }] },
   },
   {
     id: 'C-IMPL-BUG-002', aliases: [],
