@@ -78,8 +78,32 @@ export function checkCSource(c: CSource): void {
   if (!st.isFile()) throw say('is not a regular file');
   if (st.size === 0) throw say('is empty');
   const head = readFileSync(c.path).subarray(0, 1 << 20);
-  if (head.includes(0)) throw say('is a binary file, not C source');
+  const kind = sourceKind(head);
+  if (kind === 'empty') throw say('is empty (only white space)');
+  if (kind === 'binary') throw say('is a binary file, not C source');
+  if (kind === 'cuda') throw say('is CUDA source (nanoBraggCUDA?), not the CPU nanoBragg.c');
   if (!/\bmain\s*\(/.test(head.toString('utf8'))) throw say('does not look like nanoBragg.c (no main function)');
+}
+
+/**
+ * What a would-be C file is, from its first bytes: 'empty' (nothing or only white space),
+ * 'binary' (a NUL byte, or more than 1% control characters other than white space), 'cuda'
+ * (outside comments: `__global__`, a `<<<...>>>` kernel launch, or an include of cuda.h /
+ * cuda_runtime), else 'c'.
+ */
+export function sourceKind(bytes: Uint8Array): 'empty' | 'binary' | 'cuda' | 'c' {
+  if (bytes.length === 0) return 'empty';
+  let control = 0;
+  for (const b of bytes) {
+    if (b === 0) return 'binary';
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x0b) || b === 0x7f) control++;
+  }
+  if (control > bytes.length / 100) return 'binary';
+  const text = Buffer.from(bytes).toString('utf8');
+  if (text.trim() === '') return 'empty';
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  if (/\b__global__\b/.test(code) || /<<<[^;]*>>>/.test(code) || /^[ \t]*#[ \t]*include[ \t]*[<"](cuda[^>"]*|[^>"]*cuda_runtime[^>"]*)[>"]/m.test(code) || /\bcuda_runtime\b/.test(code)) return 'cuda';
+  return 'c';
 }
 
 export function candidates(explicit?: string): string[] {
