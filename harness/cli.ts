@@ -19,6 +19,50 @@ import { projectRoot } from './c/build.js';
 import { checkFolder, findFolders } from './evidence/dir.js';
 import { clip, exitCodeFor, InputError, type ContractError } from './contract.js';
 import { writeFileAtomic } from '../src/index.js';
+import { fingerprint, fingerprintLine, type Fingerprint } from './fingerprint/run.js';
+import { replayRecord, toRecord } from './fingerprint/record.js';
+
+/** nbparity fingerprint: one build (cached), a record of it, or replays of records */
+async function fingerprintCommand(o: Cli): Promise<number> {
+  const show = (fp: Fingerprint, head: string) => {
+    process.stdout.write(`${head}\n${fingerprintLine(fp)}\n`);
+    for (const e of fp.entries) {
+      const mark = e.verdict === 'has' ? chalk.yellow('has    ') : e.verdict === 'fixes' ? chalk.green('fixes  ') : chalk.dim('unknown');
+      process.stdout.write(`  ${mark} ${e.id.padEnd(20)} ${e.detail}\n`);
+    }
+  };
+  if (o.replayRecords.length) {
+    if (o.cSource || o.record) throw new UsageError('--replay-record decides recorded builds again without a C: it takes no --c-source or --record');
+    let worst = 0;
+    const all = [];
+    for (const f of o.replayRecords) {
+      const r = await replayRecord(f, { timeoutSec: o.timeout });
+      all.push({ record: f, label: r.record.label, same: r.same, differences: r.differences, fingerprint: r.fp });
+      if (!o.json) {
+        show(r.fp, `${r.record.label}: ${r.record.provenance.repo} ${r.record.provenance.ref} (${r.record.provenance.commit.slice(0, 12)}), ${r.record.provenance.path}, sha256 ${r.record.provenance.c_sha256.slice(0, 16)}…`);
+        process.stdout.write(r.same ? `  ${chalk.green('same as recorded')}\n` : `  ${chalk.red('DIFFERS from the record')}: ${r.differences.join('; ')}\n`);
+      }
+      if (!r.same) worst = 1;
+    }
+    if (o.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+    return worst;
+  }
+  const r = await fingerprint({ cSource: o.cSource, cc: o.cc, cflags: o.cflags, refresh: o.refresh, timeoutSec: o.timeout, onProgress: o.json || !process.stderr.isTTY ? undefined : progress(false) });
+  clearProgress();
+  let recorded: string | null = null;
+  if (o.record) {
+    const p = o.provenance ?? {};
+    const missing = ['repo', 'ref', 'commit', 'path'].filter((k) => !p[k]);
+    if (missing.length) throw new UsageError(`--record needs --provenance with ${missing.join(', ')} (where the C comes from)`);
+    const rec = toRecord(r.fp, o.record, { repo: p.repo, ref: p.ref, commit: p.commit, path: p.path });
+    recorded = join(projectRoot(), 'traces', 'fingerprints', `${o.record}.json`);
+    writeFileAtomic(recorded, JSON.stringify(rec, null, 2) + '\n');
+  }
+  if (o.json) { process.stdout.write(JSON.stringify({ fingerprint: r.fp, cached: r.cached, file: r.file, record: recorded }, null, 2) + '\n'); return 0; }
+  show(r.fp, `${r.fp.c.source} (sha256 ${r.fp.c.source_sha256.slice(0, 16)}…, ${r.fp.c.dialect}), ${r.cached ? `cached: ${r.file}` : `${(r.fp.wall_ms / 1000).toFixed(1)} s${r.file ? `, kept in ${r.file}` : ''}`}`);
+  if (recorded) process.stdout.write(`recorded: ${recorded}\n`);
+  return 0;
+}
 
 /** nbparity suite / parity */
 async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
@@ -26,7 +70,7 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   if (!existsSync(file) && /^[A-Za-z0-9_-]+$/.test(file)) file = join(projectRoot(), 'harness', 'suites', `${file}.csv`);
   let bar: cliProgress.SingleBar | null = null;
   const r = await runSuite({
-    suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
+    suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, noFingerprint: o.noFingerprint, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
     reportsRoot: o.reports, ledger: o.ledger, driftFactor: o.driftFactor, only: o.cases.length ? o.cases : undefined,
     onStart: (total, _mode, against) => {
       if (!o.json) process.stdout.write(`suite ${file}: ${total} tests, ${against}\n`);
@@ -77,6 +121,7 @@ commands:
   suite     run a table of cases (CSV/JSONL): one verdict, a report, JUnit, a ledger row per test
   parity    the main job: the smoke suite, live with your nanoBragg.c, replayed without it
   verify    re-check evidence folders: state and sha256 seal (incomplete, interrupted, tampered)
+  fingerprint  which entries of the quirk catalogue your C build has, fixes, or could not be told
 
 Every command takes --help and --json. Exit codes (README, "The exit-code contract"):
   0 pass (complete, finite, verified evidence; every gate passes)   1 a gate failed
@@ -86,7 +131,7 @@ Every command takes --help and --json. Exit codes (README, "The exit-code contra
     incomplete trace, C output not reproducible)
   130/143 interrupted (SIGINT/SIGTERM): the evidence folder is marked interrupted
 `,
-  compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32] [--libm system|cr|v8]
+  compare: `usage: nbparity compare [options] -- <nanoBragg arguments> [-trace_pixel S F] [--quirk ID=c|fixed ...] [--quirks c|fixed] [--phi-carryover-mode spec|c-parity] [--dtype float64|float32] [--libm system|cr|v8]
        nbparity compare [--c-source A] --against-c B [options] -- <nanoBragg arguments> [-trace_pixel S F]
 
 Runs the C (instrumented copy, OMP_NUM_THREADS fixed) and the engine in fresh scratch
@@ -99,6 +144,12 @@ The engine uses this machine's C library for its math functions (--libm system, 
 libm) unless --libm is given. Both sides log their math calls at the traced pixel; when a gate
 fails, the verdict says whether the math library is the cause: libm-limited (the same argument
 gave different bits, and with --libm system every gate passes), not-libm, or undetermined.
+
+The C build is fingerprinted first (nbparity fingerprint; seconds, then cached with the build):
+the engine emulates every catalogue entry the build has and fixes every entry it fixes, unless
+the arguments set it (--quirk ID=c|fixed, --quirks c|fixed, --phi-carryover-mode), and every
+report says "this C build has: ...; fixes: ..." and the engine's profile. --no-fingerprint
+leaves every entry at the engine's default (C-PARITY-001 fixed, the others as the C has them).
 
 C against C (--against-c B): a second nanoBragg.c, build B, takes the engine's part against
 build A (--c-source, or its default). Both are located, instrumented and compiled (cached) and
@@ -114,6 +165,7 @@ options:
   --c-source PATH        nanoBragg.c (default: $NANOBRAGG_C, then golden_suite_generator/nanoBragg.c);
                          with --against-c: build A, the reference
   --against-c PATH       C against C: compare this second nanoBragg.c (build B) with build A
+  --no-fingerprint       do not fingerprint the C build (see above)
   --cc CC                compiler (default: $CC or cc)
   --cflags "FLAGS"       compile flags (default: -O2 -fopenmp; -lm is always added)
   --omp-threads N        OMP_NUM_THREADS for the C (both builds with --against-c); the engine's
@@ -201,6 +253,22 @@ sealed, or sealed as failed or interrupted: the evidence is not a verdict), TAMP
 does not match). Exit 0 when every folder is complete, 1 otherwise, 2 when a DIR does not exist
 or holds no evidence folder.
 `,
+  fingerprint: `usage: nbparity fingerprint [--c-source PATH] [--cc CC] [--cflags "FLAGS"] [--refresh] [--json]
+       nbparity fingerprint --c-source PATH --record LABEL --provenance repo=R,ref=REF,commit=SHA,path=P
+       nbparity fingerprint --replay-record traces/fingerprints/LABEL.json [--replay-record ...] [--json]
+
+Runs each entry's probe of the quirk catalogue (nanobragg-ts --list-quirks: tiny detectors,
+seconds in all) on your nanoBragg.c as you wrote it (not instrumented; OMP_NUM_THREADS=1, 2
+for the race probe, run five times) and on the engine with the entry as the C has it and
+fixed. Per entry: has (bit-identical to the engine's c state and not its fixed one), fixes
+(the opposite), or could not tell, with the reason (the probe does not separate the states,
+the C matches neither, its probes disagree; a race not seen proves nothing). The result is
+cached with the compiled build; compare, sweep and suite use it to set the engine's profile.
+
+--record writes traces/fingerprints/LABEL.json: the C's outcome on every probe (image sha256
+or how it failed) with provenance. --replay-record decides a record again with this engine, without
+the C; exit 1 when the verdicts differ from the recorded ones.
+`,
   parity: `usage: nbparity parity [--c-source PATH] [--reports DIR] [--json]
 
 The main job: the smoke suite (harness/suites/smoke.csv), live when a nanoBragg.c is present,
@@ -216,13 +284,13 @@ interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
   cSource?: string; againstC?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string; repeatC?: number | 'auto';
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
-  suiteArgs?: string[];
+  suiteArgs?: string[]; noFingerprint?: boolean; refresh?: boolean; record?: string; provenance?: Record<string, string>; replayRecords: string[];
   liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
   dtypes?: Array<'float32' | 'float64'>; modes?: PhiMode[]; pixels?: Array<[number, number]>; concurrency?: number; tolAbs?: number; tolRel?: number;
 }
 
 export function parseCli(argv: string[]): Cli {
-  const o: Cli = { command: '', help: false, json: false, rest: [], vg1: {}, cases: [], all: false, side: 'c', dtype: 'float64' };
+  const o: Cli = { command: '', help: false, json: false, rest: [], vg1: {}, cases: [], all: false, side: 'c', dtype: 'float64', replayRecords: [] };
   const dd = argv.indexOf('--');
   const head = dd >= 0 ? argv.slice(0, dd) : argv;
   o.rest = dd >= 0 ? argv.slice(dd + 1) : [];
@@ -234,6 +302,19 @@ export function parseCli(argv: string[]): Cli {
     else if (a === '--json') o.json = true;
     else if (a === '--c-source') o.cSource = value();
     else if (a === '--against-c') o.againstC = value();
+    else if (a === '--no-fingerprint') o.noFingerprint = true;
+    else if (a === '--refresh') o.refresh = true;
+    else if (a === '--record') { o.record = value(); if (!/^[A-Za-z0-9._-]+$/.test(o.record)) throw new UsageError(`--record needs a label of letters, digits, '.', '_' or '-', got '${o.record}'`); }
+    else if (a === '--replay-record') o.replayRecords.push(value());
+    else if (a === '--provenance') {
+      const v = value();
+      o.provenance = {};
+      for (const kv of v.split(',')) {
+        const m = /^(repo|ref|commit|path)=(.+)$/.exec(kv.trim());
+        if (!m) throw new UsageError(`--provenance expects repo=...,ref=...,commit=...,path=..., got '${kv}'`);
+        o.provenance[m[1]] = m[2];
+      }
+    }
     else if (a === '--cc') o.cc = value();
     else if (a === '--cflags') o.cflags = value().split(/\s+/).filter(Boolean);
     else if (a === '--omp-threads') { o.omp = num(1); if (!Number.isInteger(o.omp)) throw new UsageError('--omp-threads needs an integer'); }
@@ -306,6 +387,7 @@ function printCompare(dir: string, m: Record<string, any>): void {
   const cvc = m.run.mode === 'c-vs-c';
   process.stdout.write(`${m.verdict.pass ? chalk.green('PASS') : chalk.red('FAIL')}  ${m.verdict.summary}\n`);
   process.stdout.write(`  ${m.run.against}\n`);
+  if (m.run.quirks) process.stdout.write(`  ${m.run.quirks.line}; engine quirks: ${m.run.quirks.summary}\n`);
   if (cvc) for (const b of [m.run.c, m.run.against_c]) process.stdout.write(`  ${b.role}: ${b.source} (sha256 ${b.sha256.slice(0, 16)}…, ${b.dialect}${b.instrumented ? ', instrumented' : ''}), OMP_NUM_THREADS=${b.omp_threads}\n`);
   for (const g of m.verdict.gates.filter((x: { pass: boolean }) => !x.pass)) process.stdout.write(`  ${chalk.red('failed')} ${g.name}: ${g.detail}\n`);
   process.stdout.write(`  VG-1 (${cvc ? 'build B against build A' : v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);
@@ -343,7 +425,7 @@ function verifyCommand(o: Cli): number {
 async function main(argv: string[]): Promise<number> {
   let o: Cli;
   try { o = parseCli(argv); } catch (e) { process.stderr.write(`nbparity: ${(e as Error).message}\n${HELP['']}`); return 2; }
-  const known = ['compare', 'replay', 'trace', 'build', 'sweep', 'suite', 'parity', 'verify'];
+  const known = Object.keys(HELP).filter(Boolean); // every command has its help text
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
   if (o.againstC !== undefined && o.command !== 'compare') {
@@ -394,6 +476,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
         } finally { removeScratch(dir); }
       }
+      case 'fingerprint':
+        return await fingerprintCommand(o);
       case 'parity':
         return await suiteCommand({ ...o, suiteArgs: [join(projectRoot(), 'harness', 'suites', 'smoke.csv')] }, argv);
       case 'suite': {
@@ -444,12 +528,12 @@ async function main(argv: string[]): Promise<number> {
             args: o.rest, dtypes: o.dtypes, modes: o.modes, pixels: o.pixels, cSource: o.cSource, cc: o.cc, cflags: o.cflags, replayCase: o.cases[0],
             ompThreads: o.omp, timeoutSec: o.timeout, concurrency: o.concurrency, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1,
             tolerance: { ...(o.tolAbs !== undefined ? { abs: o.tolAbs } : {}), ...(o.tolRel !== undefined ? { rel: o.tolRel } : {}) },
-            invocation: ['nbparity', ...argv], onStep: display.step,
+            invocation: ['nbparity', ...argv], onStep: display.step, noFingerprint: o.noFingerprint,
           });
           display.stop();
           if (o.json) out({ evidence: r.dir, dtype_sweep: r.doc });
           else {
-            process.stdout.write(`${r.doc.conclusion}\n  ${r.doc.run.against}\n`);
+            process.stdout.write(`${r.doc.conclusion}\n  ${r.doc.run.against}\n  ${r.doc.run.quirks.line}; engine quirks (besides the φ mode of each cell): ${r.doc.run.quirks.summary}\n`);
             for (const [mode, list] of Object.entries(r.doc.verdicts)) {
               const k = (list as Array<{ quantity: string; verdict: string; ratio: number | null; ratio_infinite: boolean; delta_float64: number | null; delta_float32: number | null }>).find((q) => q.quantity === 'k_frac');
               if (k) process.stdout.write(`  ${mode.padEnd(9)} k_frac: ${k.verdict} (Δ64 ${k.delta_float64}, Δ32 ${k.delta_float32}, r ${k.ratio_infinite ? '∞' : k.ratio})\n`);
@@ -467,7 +551,7 @@ async function main(argv: string[]): Promise<number> {
           if (engineOnly.length) throw new UsageError(`--against-c compares two C builds and runs no engine: ${engineOnly[0]} does not apply`);
           if (o.cases.length) throw new UsageError('--against-c compares two live C builds; it cannot be combined with a recorded reference (--case)');
         }
-        const r = await runCompare({ args: o.rest, cSource: o.cSource, againstC: o.againstC, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, repeatC: o.repeatC, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
+        const r = await runCompare({ args: o.rest, cSource: o.cSource, againstC: o.againstC, fingerprint: o.noFingerprint ? false : undefined, cc: o.cc, cflags: o.cflags, ompThreads: o.omp, repeatC: o.repeatC, timeoutSec: o.timeout, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
         clearProgress();
         if (o.json) out({ evidence: r.dir, delta_metrics: r.metrics });
         else printCompare(r.dir, r.metrics);

@@ -18,7 +18,9 @@ import { findPeaks, matchPeaks } from '../metrics/peaks.js';
 import { EvidenceDir } from '../evidence/dir.js';
 import { differencePng, intensityPng, sharedMax } from '../evidence/png.js';
 import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, firstDivergence, pairPhi, traceDeltas, vg1, type Vg1Tolerance } from './traces.js';
-import { KNOWN_CAUSES, type KnownCause } from './causes.js';
+import { KNOWN_CAUSES, phiState, type KnownCause } from './causes.js';
+import { fingerprint, type Fingerprint } from '../fingerprint/run.js';
+import { chooseProfile, parseUserQuirks, profileSummary } from '../fingerprint/profile.js';
 import { concludeLibm, pairLibmCalls, systemLibmForHarness, undeterminedLibm, type LibmDiagnosis } from './libm.js';
 import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
 import { loadCase, imageKey, absoluteArgs, verifyReference } from '../reference/cases.js';
@@ -61,6 +63,8 @@ export interface CompareOptions {
   repeatC?: number | 'auto';
   /** a known cause (harness/compare/causes.ts) expected to explain a failure: check that it does */
   expectCause?: string;
+  /** the C build's fingerprint, when already known (a suite fingerprints once); false: do not fingerprint (live runs fingerprint by default) */
+  fingerprint?: Fingerprint | false;
   onProgress?: (step: string) => void;
 }
 
@@ -72,11 +76,11 @@ export function againstLine(p: PreparedC | null): string {
 }
 export type DeltaMetrics = Record<string, any>;
 
-const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype', '--libm'];
+const ENGINE_FLAGS = ['--phi-carryover-mode', '--c-threads', '--dtype', '--libm', '--quirks'];
 const FILE_FLAGS = ['-mat', '-hkl', '-sourcefile', '-stol', '-4stol', '-Q', '-img', '-mask', '-dump'];
 const OUTPUT_FLAGS = ['-floatfile', '-floatimage', '-intfile', '-intimage', '-pgmfile', '-pgmimage', '-noisefile', '-noiseimage'];
 
-export interface SplitArgs { nano: string[]; engine: Record<string, string>; trace: [number, number] | null; traces: Array<[number, number]> }
+export interface SplitArgs { nano: string[]; engine: Record<string, string>; trace: [number, number] | null; traces: Array<[number, number]>; quirk: string[] }
 
 /** Separate engine-only options and -trace_pixel; make input-file paths absolute (relative to `cwd`). */
 export function splitArgs(args: string[], cwd: string): SplitArgs {
@@ -84,10 +88,17 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
   const engine: Record<string, string> = {};
   let trace: [number, number] | null = null;
   const traces: Array<[number, number]> = [];
+  const quirk: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (name === '--quirk') {
+      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) throw new InputError('--quirk needs a value (ID=c or ID=fixed)');
+      quirk.push(v);
+      continue;
+    }
     if (ENGINE_FLAGS.includes(name)) {
       const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
       if (v === undefined) throw new InputError(`${name} needs a value`);
@@ -108,7 +119,19 @@ export function splitArgs(args: string[], cwd: string): SplitArgs {
       nano.push(isAbsolute(v) || !existsSync(resolve(cwd, v)) ? v : resolve(cwd, v));
     }
   }
-  return { nano, engine, trace, traces };
+  return { nano, engine, trace, traces, quirk };
+}
+
+/** Engine arguments with `extra` taking the place of the same settings in `base` (φ mode, one quirk entry, dtype, libm). */
+export function withOverrides(base: string[], extra: string[]): string[] {
+  const out = [...base];
+  for (let i = 0; i < extra.length; i += 2) {
+    const [flag, v] = [extra[i], extra[i + 1]];
+    const key = flag === '--quirk' ? (x: string) => x.split('=')[0] === v.split('=')[0] : () => true;
+    for (let j = 0; j < out.length - 1; j++) if (out[j] === flag && key(out[j + 1])) { out.splice(j, 2); j -= 1; }
+    out.push(flag, v);
+  }
+  return out;
 }
 
 export interface PreparedC { built: BuiltC; dialect: CDialect; source: string; from: CSource['from']; originalSha256: string; instrumented: boolean }
@@ -243,9 +266,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const replay = o.replayCase !== undefined;
   const refCase = replay ? loadCase(resolveCaseDir(o.replayCase!)) : null;
   const split = splitArgs(refCase ? [...absoluteArgs(refCase), ...o.args] : o.args, cwd);
-  const mode = (split.engine['--phi-carryover-mode'] ?? 'spec') as PhiMode;
+  const user = parseUserQuirks(split.quirk, split.engine['--quirks'], split.engine['--phi-carryover-mode']);
+  // the φ mode as asked (a replay picks its recorded image by it); live, unless asked, the fingerprint decides it below
+  let mode: PhiMode = user.phiMode ?? (user.all ? (user.all === 'c' ? 'c-parity' : 'spec') : (user.each.find(([id]) => id === 'C-PARITY-001')?.[1] === 'c' ? 'c-parity' : 'spec'));
   const dtype = (split.engine['--dtype'] ?? 'float64') as Dtype;
-  if (mode !== 'spec' && mode !== 'c-parity') throw new InputError(`--phi-carryover-mode expects spec or c-parity, got '${mode}'`);
   if (dtype !== 'float64' && dtype !== 'float32') throw new InputError(`--dtype expects float64 or float32, got '${dtype}'`);
   const omp = o.ompThreads ?? (split.engine['--c-threads'] ? Number(split.engine['--c-threads']) : 1);
   if (!Number.isInteger(omp) || omp < 1) throw new InputError(`OpenMP thread count must be a positive integer, got ${omp}`);
@@ -256,7 +280,6 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     if (!cause) throw new InputError(`unknown cause '${o.expectCause}' (known: ${Object.keys(KNOWN_CAUSES).join(', ')})`);
   }
   const timeoutMs = (o.timeoutSec ?? 600) * 1000;
-  const tol: Vg1Tolerance = { ...DEFAULT_VG1[mode], ...(o.vg1?.[mode] ?? {}) };
   const divTol = { rel: o.divergenceRel ?? DEFAULT_DIVERGENCE.rel };
   const gate = o.imageGate ?? DEFAULT_IMAGE_GATE;
   const engine = engineCli();
@@ -287,11 +310,26 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       prepared = o.prepared ?? await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
     }
 
+    // the C build's quirks (harness/fingerprint): the engine's profile where the user did not set it
+    let fp: Fingerprint | null = null, fpWhy = '', fpCached: boolean | null = null, fpFile: string | null = null;
+    if (replay) fpWhy = `replay: the recorded ${mode === 'c-parity' ? 'upstream' : 'fixed (fix/phi0-stale-rotation)'} build, see traces/fingerprints`;
+    else if (o.fingerprint === false) fpWhy = 'not asked (--no-fingerprint)';
+    else if (o.fingerprint) fp = o.fingerprint;
+    else {
+      step = 'fingerprint'; side = 'C';
+      progress('fingerprinting the C build (quirk catalogue probes; cached with the build)');
+      const r = await fingerprint({ cSource: prepared!.source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec });
+      fp = r.fp; fpCached = r.cached; fpFile = r.file;
+    }
+    const quirks = chooseProfile(user, fp, fpWhy);
+    if (!replay) mode = quirks.mode;
+    const tol: Vg1Tolerance = { ...DEFAULT_VG1[mode], ...(o.vg1?.[mode] ?? {}) };
+
     // the traced pixel: given, recorded, or the engine's brightest pixel
     // the engine's math functions: the C's own libm (this machine's) when the C runs here, unless told otherwise;
     // a replay leaves the engine's default (system where it loads, else correctly rounded)
     const libmArg = split.engine['--libm'] ?? (replay ? null : 'system');
-    const engineBase = [...split.nano, '--phi-carryover-mode', mode, '--c-threads', String(omp), '--dtype', dtype, ...(libmArg ? ['--libm', libmArg] : [])];
+    const engineBase = [...split.nano, ...quirks.args, '--c-threads', String(omp), '--dtype', dtype, ...(libmArg ? ['--libm', libmArg] : [])];
     let traced = split.trace ?? (refCase ? refCase.trace_pixel : null);
     let tracedNote = split.trace ? 'given with -trace_pixel' : refCase ? 'recorded with the reference' : '';
     const cDir = join(scratch, 'c'), tDir = join(scratch, 'ts');
@@ -315,7 +353,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const runEngine = async (name: string, extra: string[], check?: (summary: any) => void): Promise<EngineSide> => {
       const dir = join(scratch, name);
       if (!existsSync(dir)) mkdirSync(dir);
-      const run = await runSide('TS', [process.execPath, engine, ...engineBase, ...extra, ...traceArgs, '--libm-log', '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      const run = await runSide('TS', [process.execPath, engine, ...withOverrides(engineBase, extra), ...traceArgs, '--libm-log', '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       if (run.exitCode !== 0 || run.timedOut) throw engineFailure(run, keepLogs(run, name === 'ts' ? 'ts' : `${name}/ts`));
       const summary = engineJson(run);
       if (check) { step = 'traced pixel'; check(summary); step = 'engine run'; }
@@ -430,11 +468,12 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     // a known cause expected to explain a failure: does it?
     let explanation: Record<string, unknown> | null = null;
     if (cause) {
-      const present = cause.presentInC(cTrace);
-      const cf = present === null ? null : cause.counterfactual(mode, present);
+      const present = cause.presentInC(cTrace, fp);
+      const state = cause.id === 'C-PARITY-001' ? phiState(mode) : quirks.profile[cause.id];
+      const cf = present === null ? null : cause.counterfactual(state, present);
       explanation = { cause: cause.id, title: cause.title, present_in_c: present, needed: !j.pass, explained: false, counterfactual: null, signature: null, sentence: '' };
       if (j.pass) explanation.sentence = `Every gate passes; ${cause.id} ${present === null ? 'cannot show in this run' : present ? 'is in this C build' : 'is absent from this C build'}.`;
-      else if (cf === null) explanation.sentence = `${cause.id} cannot explain this failure: ${present === null ? 'this run cannot show it' : `the C build ${present ? 'has' : 'lacks'} it, and this engine mode (${mode}) already ${present ? 'emulates' : 'omits'} it`}.`;
+      else if (cf === null) explanation.sentence = `${cause.id} cannot explain this failure: ${present === null ? 'this run cannot show it' : `the C build ${present ? 'has' : 'lacks'} it, and the engine (${cause.id === 'C-PARITY-001' ? `${mode} mode` : `${cause.id}=${state}`}) already ${present ? 'emulates' : 'omits'} it`}.`;
       else {
         step = 'counterfactual'; side = 'engine';
         progress(`explaining by ${cause.id}: engine with ${cf.join(' ')}`);
@@ -491,6 +530,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
           ? { dialect: cTrace.dialect === 'full' ? 'nbparity-instrumented' : 'golden', omp_threads: omp, recorded_image: refImageFile, recorded_trace: refTraceFile, runs: 0 }
           : { dialect: prepared!.dialect, instrumented: prepared!.instrumented, source: prepared!.source, from: prepared!.from, source_sha256: prepared!.originalSha256, built_sha256: prepared!.built.sourceSha256, compiler: prepared!.built.compilerVersion, flags: prepared!.built.flags, binary: prepared!.built.binary, omp_threads: omp, runs: cRuns.length },
         engine: { dtype, phi_mode: mode, c_threads: omp, libm: eng.summary.libm ?? null },
+        quirks: {
+          line: quirks.line, engine_profile: quirks.profile, from: quirks.from, summary: profileSummary(quirks),
+          fingerprint: fp ? { has: fp.has, fixes: fp.fixes, unknown: fp.unknown, catalogue_version: fp.catalogue_version, cached: fpCached, file: fpFile } : null,
+        },
       },
       trace: {
         c_side: cTrace.side, engine_side: eng.trace.side, phi_steps: new Set(j.pairs.map((p) => p.phi_tic)).size, phi_entries_paired: j.pairs.length,

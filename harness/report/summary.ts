@@ -21,6 +21,7 @@ export function summaryMarkdown(m: M): string {
   } else {
     lines.push(`- C: ${r.mode === 'replay' ? `recorded reference \`${r.case}\` (${r.c.dialect} trace)` : `${build(r.c)}`}, OMP_NUM_THREADS=${r.c.omp_threads}`);
     lines.push(`- engine: ${r.engine.dtype}, φ mode \`${r.engine.phi_mode}\`, c-threads ${r.engine.c_threads}, libm ${r.engine.libm ? `\`${r.engine.libm.name}\` (${r.engine.libm.detail})` : 'not reported'}`);
+    if (r.quirks) lines.push(`- quirks: ${r.quirks.line}; the engine's profile: ${r.quirks.summary}`);
   }
   lines.push(`- traced pixel: (slow ${r.traced_pixel.slow}, fast ${r.traced_pixel.fast}), ${r.traced_pixel.chosen}`);
   lines.push(`- arguments: \`${r.nanobragg_args.join(' ')}\``, '');

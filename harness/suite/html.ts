@@ -69,6 +69,7 @@ export function indexHtml(summary: Any): string {
 <h1>nbparity suite <code>${esc(summary.suite)}</code>: <span class="${summary.exit_code === 0 ? 'ok' : 'regressed'}">${summary.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}</span></h1>
 <p id="against">${esc(summary.mode === 'live' ? `${summary.against} (${summary.c.dialect}), ${summary.c.compiler}, ${(summary.c.flags ?? []).join(' ')}` : `${summary.against}: traces/reference, no C source configured`)}.
 Run ${esc(summary.run_id)}, ${esc(summary.created)}, nbparity ${esc(summary.tool.version)} at ${esc(String(summary.tool.git_commit).slice(0, 12))}; ${(summary.wall_ms / 1000).toFixed(1)} s.</p>
+${summary.quirks ? `<p id="quirks">${esc(summary.quirks)}.</p>` : ''}
 <p id="counts"><span class="badge">${c.total} tests</span> <span class="badge ok">${c.ok} ok</span> <span class="badge known-diff">${c.known_diff} known-diff</span> <span class="badge regressed">${c.regressed} regressed</span> <span class="badge libm-limited">${c.libm_limited} libm-limited</span> <span class="badge unexpected-pass">${c.unexpected_pass} unexpected pass</span> <span class="badge error">${c.error} error</span> <span class="badge c-unreproducible">${c.c_unreproducible} C not reproducible</span> <span class="badge skipped">${c.skipped} skipped</span></p>
 <h2>Drift</h2>${drift}
 <h2>Tests</h2><p><small>Click a column header to sort.</small></p>

@@ -8,7 +8,9 @@ import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { findCSource, projectRoot } from '../c/build.js';
 import { againstLine, prepareC, recordFailure, runCompare, type PreparedC } from '../compare/run.js';
-import { causeIn } from '../compare/causes.js';
+import { causeIn, phiState } from '../compare/causes.js';
+import { fingerprint, fingerprintLine, type Fingerprint } from '../fingerprint/run.js';
+import { defaultProfile, type QuirkProfile, type QuirkState } from '../../src/quirks/catalogue.js';
 import { exitCodeFor, InputError, NotReproducibleError } from '../contract.js';
 import { EvidenceDir } from '../evidence/dir.js';
 import { gitCommit, toolVersion } from '../env.js';
@@ -29,6 +31,8 @@ export interface SuiteOptions {
   only?: string[];
   onTest?: (done: number, total: number, test: string, outcome: string) => void;
   onStart?: (total: number, mode: 'live' | 'replay', against: string) => void;
+  /** do not fingerprint the C build (every entry at the engine's default, except the case's φ mode) */
+  noFingerprint?: boolean;
 }
 
 /** libm-limited: expected to pass, failed, and the math library is the proven cause (harness/compare/libm.ts); still a failure (exit 1) */
@@ -50,12 +54,15 @@ const testDir = (c: SuiteCase, mode: PhiMode) => `${c.id}__${mode}`;
  * does (for C-PARITY-001: spec mode against a C with the carry-over, c-parity mode against a
  * fixed C). The presence comes from the C's own trace, so one suite serves every build.
  */
-export function effectiveExpectation(c: SuiteCase, mode: PhiMode, present: boolean | null): { verdict: 'pass' | 'known-diff'; reason: string } {
+export function effectiveExpectation(c: SuiteCase, mode: PhiMode, present: boolean | null, profile?: QuirkProfile): { verdict: 'pass' | 'known-diff'; reason: string } {
   const declared = c.expect[mode];
   const cause = caseCause(c);
   if (!cause || present === null) return declared;
-  if (cause.counterfactual(mode, present) === null) return { verdict: 'pass', reason: '' };
-  return { verdict: 'known-diff', reason: declared.verdict === 'known-diff' ? declared.reason : `${cause.id} ${present ? 'is in' : 'is absent from'} this C build; ${mode} mode ${present ? 'does not emulate it' : 'emulates it'}` };
+  // the engine's state for the cause's entry in this test: the φ mode for C-PARITY-001, else the profile the test ran with
+  const state: QuirkState = cause.id === 'C-PARITY-001' ? phiState(mode) : (profile?.[cause.id] ?? defaultProfile()[cause.id]);
+  if (cause.counterfactual(state, present) === null) return { verdict: 'pass', reason: '' };
+  const how = cause.id === 'C-PARITY-001' ? `${mode} mode` : `the engine (${cause.id}=${state})`;
+  return { verdict: 'known-diff', reason: declared.verdict === 'known-diff' ? declared.reason : `${cause.id} ${present ? 'is in' : 'is absent from'} this C build; ${how} ${present ? 'does not emulate it' : 'emulates it'}` };
 }
 
 /** The known cause a case's expectations name (in either mode), if any. */
@@ -72,6 +79,8 @@ export async function runSuite(o: SuiteOptions) {
   if (o.mode === 'live' && !source) throw new InputError('live mode needs a nanoBragg.c (--c-source, $NANOBRAGG_C or golden_suite_generator/nanoBragg.c)');
   const mode: 'live' | 'replay' = source ? 'live' : 'replay';
   const prepared: PreparedC | null = source ? await prepareC({ located: source, cc: o.cc, cflags: o.cflags }) : null;
+  // the build's quirks, once for every test: they set the engine's profile where a case does not, and decide known differences
+  const fp: Fingerprint | null = source && !o.noFingerprint ? (await fingerprint({ located: source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp : null;
   const reportsRoot = o.reportsRoot ?? join(projectRoot(), 'reports');
   const ev = EvidenceDir.create(reportsRoot, suite.name);
   let phase = 'tests';
@@ -103,7 +112,7 @@ export async function runSuite(o: SuiteOptions) {
       const cause = caseCause(c);
       try {
         const r = await runCompare({
-          args: replayCase ? engineArgs : [...c.args, ...engineArgs], replayCase, prepared: prepared ?? undefined, ompThreads: c.ompThreads, timeoutSec: o.timeoutSec,
+          args: replayCase ? engineArgs : [...c.args, ...engineArgs], replayCase, prepared: prepared ?? undefined, fingerprint: fp ?? (mode === 'live' ? false : undefined), ompThreads: c.ompThreads, timeoutSec: o.timeoutSec,
           evidencePath, vg1: { [phiMode]: { k_frac: c.thresholds.vg1K, rot_b_y: c.thresholds.vg1RotB } },
           imageGate: { minIdentical: c.thresholds.minIdentical, ulpTol: c.thresholds.ulpTol, relTol: c.thresholds.relTol, minCorrelation: c.thresholds.minCorrelation, sumRatioMin: c.thresholds.sumRatioMin, sumRatioMax: c.thresholds.sumRatioMax, maxAbs: c.thresholds.maxAbs },
           invocation: ['nbparity', 'suite', relative(process.cwd(), suite.file), '--case', c.id],
@@ -112,7 +121,7 @@ export async function runSuite(o: SuiteOptions) {
         const m = r.metrics;
         const verdict = m.verdict.pass ? 'pass' : 'fail';
         const expl = m.explanation as { present_in_c: boolean | null; explained: boolean; sentence: string } | null;
-        const expected = effectiveExpectation(c, phiMode, expl ? expl.present_in_c : m.carryover.detected);
+        const expected = effectiveExpectation(c, phiMode, expl ? expl.present_in_c : m.carryover.detected, m.run.quirks?.engine_profile);
         base.expected = expected;
         // a known difference holds only while its cause explains it
         const libmLimited = m.libm?.verdict === 'libm-limited';
@@ -167,6 +176,7 @@ export async function runSuite(o: SuiteOptions) {
     const summary = {
       schema_version: 'nbparity.suite_summary/1', suite: suite.name, suite_file: suite.file, run_id: runId, created, mode,
       against: againstLine(prepared),
+      quirks: fp ? fingerprintLine(fp) : fingerprintLine(null, mode === 'replay' ? 'replay: recorded builds, see traces/fingerprints' : 'not asked (--no-fingerprint)'),
       c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: referenceRoot() },
       tool: { version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
       counts, exit_code: exitCode, results, drift: { previous_run: d.previousRun, factor, flags: d.flags, ledger: ledgerPath },
@@ -195,6 +205,7 @@ export async function runSuite(o: SuiteOptions) {
 function suiteMarkdown(s: any): string {
   const L = [`# nbparity suite ${s.suite}: ${s.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}`, ''];
   L.push(`${s.against}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
+  if (s.quirks) L.push(`${s.quirks}.`, '');
   const c = s.counts;
   L.push(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.libm_limited} libm-limited, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped.`, '');
   L.push('## Drift', '', s.drift.flags.length ? s.drift.flags.map((f: { test: string; kind: string; detail: string }) => `- **${f.test}**: ${f.kind}: ${f.detail}`).join('\n') : s.drift.previous_run ? `No drift against ${s.drift.previous_run} (factor ${s.drift.factor}).` : 'First run of this suite in the ledger.', '');

@@ -3,6 +3,8 @@
  *   C once (float64, instrumented, all traced pixels) → engine in every dtype × φ mode cell,
  *   in parallel → per-cell deltas, VG-1 and image metrics → dtype pairs → verdicts → report.
  */
+import { fingerprint, type Fingerprint } from '../fingerprint/run.js';
+import { chooseProfile, parseUserQuirks, profileSummary } from '../fingerprint/profile.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +32,8 @@ export type Dtype = 'float32' | 'float64';
 export type PhiMode = 'spec' | 'c-parity';
 
 export interface SweepOptions {
+  /** do not fingerprint the C build: the entries other than the φ mode stay at the engine's default */
+  noFingerprint?: boolean;
   args: string[];
   dtypes?: Dtype[]; modes?: PhiMode[]; pixels?: Array<[number, number]>;
   cSource?: string; cflags?: string[]; cc?: string; replayCase?: string;
@@ -82,6 +86,8 @@ export async function runSweep(o: SweepOptions) {
   try {
     // the C, once
     let prepared: PreparedC | null = null, cRun: RunRecord | null = null;
+    // the C build's quirks set every entry but the φ mode (the sweep's cells), unless the arguments do
+    let fp: Fingerprint | null = null;
     let cText: string, cImage: Float32Array;
     step('C', 'start');
     const tc = performance.now();
@@ -93,6 +99,7 @@ export async function runSweep(o: SweepOptions) {
       cImage = readSizedImage(join(refCase.dir, refCase.images['c-parity']), refCase.fpixels * refCase.spixels, 'recorded C run', refCase.images['c-parity']);
     } else {
       prepared = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
+      if (!o.noFingerprint) fp = (await fingerprint({ cSource: prepared.source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp;
       const cDir = join(scratch, 'c'); mkdirSync(cDir);
       cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: { OMP_NUM_THREADS: String(omp) }, timeoutMs, name: 'c' });
       if (cRun.exitCode !== 0 || cRun.timedOut) { step('C', 'failed'); throw new SideFailedError(cRun, readFileSync(cRun.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cRun, 'c', kept)); }
@@ -110,12 +117,16 @@ export async function runSweep(o: SweepOptions) {
     ev.write('c.float.bin', new Uint8Array(cImage.buffer));
 
     // the engine cells, in parallel
+    const user = parseUserQuirks(split.quirk, split.engine['--quirks'], undefined);
+    if (user.each.some(([id]) => id === 'C-PARITY-001')) throw new InputError('--quirk C-PARITY-001 is chosen by the sweep (--modes); leave it out of the nanoBragg arguments');
+    const quirks = chooseProfile(user, fp, refCase ? 'replay: recorded builds, see traces/fingerprints' : 'not asked (--no-fingerprint)');
+    const quirkArgs = quirks.args.slice(2); // every entry but C-PARITY-001, which each cell's mode sets
     const cells: Cell[] = modes.flatMap((mode) => dtypes.map((dtype) => ({ mode, dtype, name: `${mode}/${dtype}`, extra: [] as string[] })));
     const runCell = async (cell: Cell) => {
       step(cell.name, 'start');
       const dir = join(scratch, cell.name.replace(/\//g, '-')); mkdirSync(dir);
       const t1 = performance.now();
-      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, '--dtype', cell.dtype, '--c-threads', String(omp), ...libmArgs, ...cell.extra, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, ...quirkArgs, '--dtype', cell.dtype, '--c-threads', String(omp), ...libmArgs, ...cell.extra, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       cell.ms = performance.now() - t1;
       const sub = `cells/${cell.name.replace(/\//g, '-')}`;
       if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cell.run, `${sub}/ts`, kept)); }
@@ -231,6 +242,7 @@ export async function runSweep(o: SweepOptions) {
         mode: refCase ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, pixels: pixels.map(([slow, fast]) => ({ slow, fast })),
         dtypes, modes, omp_threads: omp, engine_libm: cells[0]?.run ? JSON.parse(readFileSync(cells[0].run.stdoutFile, 'utf8')).libm ?? null : null,
         against: againstLine(prepared),
+        quirks: { line: quirks.line, engine_profile: Object.fromEntries(Object.entries(quirks.profile).filter(([id]) => id !== 'C-PARITY-001')), summary: profileSummary(quirks) },
         c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: refCase!.dir },
       },
       rule: { text: RULE_TEXT, ratio_threshold: 10, tolerance: tol },

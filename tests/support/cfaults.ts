@@ -258,9 +258,9 @@ export const C_FAULTS: CFault[] = [
     replaceOnce(pristine, 'compile-error', 'outfile = fopen(floatfilename,"wb");', P.floatOpen,
       (m) => `${m[1]}nbparity_planted_undeclared_identifier = 1; /* nbparity fault compile-error */\n${m[0]}`)),
 
-  fault('no-instrument-point', 'input', "'I += F_cell*F_cell*F_latt*F_latt;' rewritten as 'I = I + ...' (same physics; no instrumentation point)", (pristine) =>
+  fault('no-instrument-point', 'input', "'I += F_cell*F_cell*F_latt*F_latt;' split through a local holding F_cell*F_cell (same bits; no statement computes the contribution whole, so no instrumentation point)", (pristine) =>
     replaceOnce(pristine, 'no-instrument-point', 'I += F_cell*F_cell*F_latt*F_latt;', P.accumulate,
-      (m) => `${m[1]}I = I + F_cell*F_cell*F_latt*F_latt;`)),
+      (m) => `${m[1]}{ double nbp_fault = F_cell*F_cell; I += nbp_fault*F_latt*F_latt; }`)),
 ];
 
 /** id, what and expected exit of every fault, for a report's table. */
