@@ -388,6 +388,7 @@ function printCompare(dir: string, m: Record<string, any>): void {
   process.stdout.write(`${m.verdict.pass ? chalk.green('PASS') : chalk.red('FAIL')}  ${m.verdict.summary}\n`);
   process.stdout.write(`  ${m.run.against}\n`);
   if (m.run.quirks) process.stdout.write(`  ${m.run.quirks.line}; engine quirks: ${m.run.quirks.summary}\n`);
+  if (cvc && m.run.quirks_ab) process.stdout.write(`  ${m.run.quirks_ab.line_a}\n  ${m.run.quirks_ab.line_b}\n  ${m.run.quirks_ab.sentence}\n`);
   if (cvc) for (const b of [m.run.c, m.run.against_c]) process.stdout.write(`  ${b.role}: ${b.source} (sha256 ${b.sha256.slice(0, 16)}…, ${b.dialect}${b.instrumented ? ', instrumented' : ''}), OMP_NUM_THREADS=${b.omp_threads}\n`);
   for (const g of m.verdict.gates.filter((x: { pass: boolean }) => !x.pass)) process.stdout.write(`  ${chalk.red('failed')} ${g.name}: ${g.detail}\n`);
   process.stdout.write(`  VG-1 (${cvc ? 'build B against build A' : v.mode}): max |Δk_frac| ${v.k_frac.max_abs.toExponential(3)}, max |Δrot_b_y| ${v.rot_b_y.max_abs.toExponential(3)} Å (${v.rot_b_y.source})\n`);

@@ -162,8 +162,12 @@ describe.skipIf(!haveC)('C against C: upstream vs fix/phi0-stale-rotation', () =
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^FAIL {2}FAIL: VG-1 k_frac, VG-1 rot_b_y, image \(build B against build A\)\. First divergence: rotated lattice, rot_a_angstroms\[x\] at φ step 0, φ=0° \(sub-pixel block 0\): build A 99\.98766\d+ vs build B 100 /);
     expect(lines[1]).toBe(`  C against C: build A ${userC!.path} (sha256 ${sha(userC!.path).slice(0, 16)}…) vs build B ${phi0Fix} (sha256 ${sha(phi0Fix).slice(0, 16)}…)`);
-    expect(lines[2]).toBe(`  build A: ${userC!.path} (sha256 ${sha(userC!.path).slice(0, 16)}…, pristine, instrumented), OMP_NUM_THREADS=1`);
-    expect(lines[3]).toBe(`  build B: ${phi0Fix} (sha256 ${sha(phi0Fix).slice(0, 16)}…, pristine, instrumented), OMP_NUM_THREADS=1`);
+    // both builds' fingerprints, and the entry the patch changed
+    expect(lines[2]).toMatch(/^ {2}build A has: C-PARITY-001, .*; fixes: none/);
+    expect(lines[3]).toMatch(/^ {2}build B has: C-OVERSAMPLE-SUM, .*; fixes: C-PARITY-001/);
+    expect(lines[4]).toBe('  The builds\' fingerprints differ in C-PARITY-001 (build A has, build B fixes).');
+    expect(lines[5]).toBe(`  build A: ${userC!.path} (sha256 ${sha(userC!.path).slice(0, 16)}…, pristine, instrumented), OMP_NUM_THREADS=1`);
+    expect(lines[6]).toBe(`  build B: ${phi0Fix} (sha256 ${sha(phi0Fix).slice(0, 16)}…, pristine, instrumented), OMP_NUM_THREADS=1`);
     expect(r.stdout).toMatch(/^ {2}libm: not judged: both sides are C builds/m);
     expect(r.stdout).toMatch(/^ {2}image \(build B vs build A\): 0\.\d+% bit-identical/m);
     expect(r.stdout).not.toMatch(/\bengine\b/);

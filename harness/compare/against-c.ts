@@ -24,6 +24,7 @@
  *  - C-PARITY-001 is detected in each build separately; no engine φ mode exists here, so
  *    engine-only options (--dtype, --libm, --phi-carryover-mode, --c-threads) are refused.
  */
+import { fingerprint, fingerprintLine, type Fingerprint } from '../fingerprint/run.js';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCSource, projectRoot, requireCSource, type CSource } from '../c/build.js';
@@ -205,6 +206,21 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
     const builds = { A, B };
     const cEnv = { OMP_NUM_THREADS: String(omp) };
 
+    // both builds' quirks: which catalogue entries the patch changed (harness/fingerprint)
+    let quirksAB: { a: string; b: string; differ: string[] } | null = null;
+    if (o.fingerprint !== false) {
+      step = 'fingerprint'; side = 'build A';
+      progress('fingerprinting build A and build B (cached with each build)');
+      const fa = (await fingerprint({ cSource: A.source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp;
+      side = 'build B';
+      const fb = (await fingerprint({ cSource: B.source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp;
+      const verdict = (fp: Fingerprint, id: string) => (fp.has.includes(id) ? 'has' : fp.fixes.includes(id) ? 'fixes' : 'could not tell');
+      // decided in both and different (a race seen in one build's five runs and not the other's is no difference)
+      const decided = (fp: Fingerprint, id: string) => fp.has.includes(id) || fp.fixes.includes(id);
+      const differ = fa.entries.filter((e) => e.switchable).map((e) => e.id).filter((id) => decided(fa, id) && decided(fb, id) && verdict(fa, id) !== verdict(fb, id)).map((id) => `${id} (build A ${verdict(fa, id)}, build B ${verdict(fb, id)})`);
+      quirksAB = { a: fingerprintLine(fa).replace(/^this C build/, 'build A'), b: fingerprintLine(fb).replace(/^this C build/, 'build B'), differ };
+    }
+
     const runBuild = async (role: Role, dir: string, extra: string[], name: string, keepAs: string): Promise<RunRecord> => {
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       const p = builds[role];
@@ -339,6 +355,7 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
         c: buildRecord('A', A, omp, runs.A.length),
         against_c: { ...buildRecord('B', B, omp, runs.B.length), roi: { ...b.roi, from: b.roiPrinted ? 'banner' : 'full frame (no roi line in its banner)' } },
         engine: null,
+        quirks_ab: quirksAB ? { line_a: quirksAB.a, line_b: quirksAB.b, differ: quirksAB.differ, sentence: quirksAB.differ.length ? `The builds' fingerprints differ in ${quirksAB.differ.join(', ')}.` : 'The builds\' fingerprints are the same (every catalogue entry alike).' } : null,
       },
       trace: {
         c_side: a.trace.side, engine_side: b.trace.side, sides: { c: 'build A', engine: 'build B' },

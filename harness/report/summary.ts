@@ -18,6 +18,7 @@ export function summaryMarkdown(m: M): string {
   if (cvc) {
     lines.push(`- build A (the reference, in the C's part): ${build(r.c)}, OMP_NUM_THREADS=${r.c.omp_threads}`);
     lines.push(`- build B (in the engine's part; no engine runs): ${build(r.against_c)}, OMP_NUM_THREADS=${r.against_c.omp_threads}`);
+    if (r.quirks_ab) lines.push(`- quirks: ${r.quirks_ab.line_a}; ${r.quirks_ab.line_b}. ${r.quirks_ab.sentence}`);
   } else {
     lines.push(`- C: ${r.mode === 'replay' ? `recorded reference \`${r.case}\` (${r.c.dialect} trace)` : `${build(r.c)}`}, OMP_NUM_THREADS=${r.c.omp_threads}`);
     lines.push(`- engine: ${r.engine.dtype}, φ mode \`${r.engine.phi_mode}\`, c-threads ${r.engine.c_threads}, libm ${r.engine.libm ? `\`${r.engine.libm.name}\` (${r.engine.libm.detail})` : 'not reported'}`);
