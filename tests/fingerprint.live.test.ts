@@ -145,3 +145,34 @@ describe('nbparity fingerprint (CLI, no C needed)', () => {
     expect(q.stderr.trim()).toBe('nbparity fingerprint: --replay-record decides recorded builds again without a C: it takes no --c-source or --record');
   });
 });
+
+describe('suites: a known difference naming a catalogue entry is resolved by the build\'s fingerprint (live)', () => {
+  // the engine forced to C-OVERSAMPLE-SUM=fixed: against upstream (has it) a difference explained by the entry;
+  // against fix/subpixel-oversampling (fixes it) no difference is expected, so the declared known-diff becomes pass
+  const suiteFile = () => {
+    const d = mkdtempSync(join(tmpdir(), 'nbparity-fpl-suite-'));
+    const f = join(d, 'q.csv');
+    writeFileSync(f, 'id,args,modes,expect,reason\n' +
+      `os_fixed,${CASE.join(' ')} --quirk C-OVERSAMPLE-SUM=fixed,c-parity,known-diff,the running sum (C-OVERSAMPLE-SUM)\n`);
+    return f;
+  };
+
+  it.skipIf(!haveC)('upstream: known-diff, explained by C-OVERSAMPLE-SUM (its counterfactual passes every gate)' + why, async () => {
+    const { runSuite } = await import('../harness/suite/run.js');
+    const r = await runSuite({ suite: suiteFile(), cSource: source!, reportsRoot: reports(), ledger: join(reports(), 'l.csv') });
+    const t = r.summary.results[0];
+    expect(t.outcome, t.message).toBe('known-diff');
+    expect(t.message).toMatch(/Explained by C-OVERSAMPLE-SUM: .* with --quirk C-OVERSAMPLE-SUM=c every gate passes/);
+    expect(r.summary.quirks).toMatch(/^this C build has: C-PARITY-001, C-OVERSAMPLE-SUM/);
+    expect(r.exitCode).toBe(0);
+  }, 300_000);
+
+  it.skipIf(!haveC)('fix/subpixel-oversampling: the forced state matches the build, so the test is expected to pass, and passes' + why, async () => {
+    const { runSuite } = await import('../harness/suite/run.js');
+    const r = await runSuite({ suite: suiteFile(), cSource: subpixelFix(), reportsRoot: reports(), ledger: join(reports(), 'l.csv') });
+    const t = r.summary.results[0];
+    expect(t.expected).toEqual({ verdict: 'pass', reason: '' });
+    expect(t.outcome, t.message).toBe('ok');
+    expect(r.summary.quirks).toMatch(/fixes: C-OVERSAMPLE-SUM/);
+  }, 300_000);
+});
