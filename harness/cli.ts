@@ -216,9 +216,13 @@ tolerance is 1e-6 (--tol-abs, --tol-rel). Writes reports/<initiative>/<stamp>/ w
 dtype_sweep.json (schema nbparity.dtype_sweep/1), summary.md, per-cell evidence, plots of
 |Δ| per φ step (log axis) and float32-vs-float64 image differences.
 
+The C build is fingerprinted (nbparity fingerprint): every quirk-catalogue entry but the φ mode
+(the cells' --modes) is set as the build has it, unless --quirk/--quirks among the arguments set
+it; --no-fingerprint leaves them at the engine's default.
+
 options: --c-source PATH, --case ID (replay against a recorded reference instead of a C),
          --omp-threads N, --timeout SEC, --concurrency N, --initiative NAME (default sweep),
-         --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --json
+         --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --no-fingerprint, --json
 `,
   suite: `usage: nbparity suite SUITE.csv|SUITE.jsonl|NAME [options]
        nbparity suite generate FACTORS.json [-o SUITE.csv]
@@ -241,8 +245,13 @@ Input paths in args are relative to the suite file.
 generate: writes a pairwise covering array (every pair of levels of every two factors in
 some case) from a factor file; see harness/suites/pairwise.factors.json.
 
+Live, the C build is fingerprinted once (nbparity fingerprint): each test's engine gets the
+build's quirk profile (the case's φ mode and any --quirk in its args win), a known-diff may name
+any switchable catalogue entry, and the fingerprint says whether the build has it
+(--no-fingerprint: every entry at the engine default).
+
 options: --case ID (repeatable), --live | --replay, --c-source PATH, --concurrency N, --timeout SEC,
-         --reports DIR, --ledger FILE, --drift-factor X, --json, -o FILE (generate)
+         --reports DIR, --ledger FILE, --drift-factor X, --no-fingerprint, --json, -o FILE (generate)
 `,
   verify: `usage: nbparity verify DIR... [--json]
 
