@@ -135,3 +135,13 @@ describe('the catalogue', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('the engine reports its profile', () => {
+  it('--json carries the whole profile as resolved', () => {
+    const cli = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    const out = execFileSync(process.execPath, [cli, ...base, '-nonoise', '-nopgm', '-floatfile', '/dev/null', '-intfile', '/dev/null', '--quirks', 'c', '--quirk', 'C-PIXEL-FACTORS=fixed', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const q = JSON.parse(out).quirks;
+    expect(q).toEqual({ ...uniformProfile('c'), 'C-PIXEL-FACTORS': 'fixed' });
+    expect(q['C-INTERP-RACE']).toBe('c'); // no switch: always the C's (the engine cannot race)
+  });
+});

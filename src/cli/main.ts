@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     if (json) {
       const D = cfg.detector, G = cfg.goniometer, X = cfg.crystal;
       process.stdout.write(JSON.stringify({
-        engine: 'nanobragg-ts', dtype: cfg.dtype, libm: cfg.libm, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
+        engine: 'nanobragg-ts', dtype: cfg.dtype, libm: cfg.libm, quirks: cfg.quirks, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
         detector: { convention: D.convention, pivot: D.pivot, fpixels: D.fpixels, spixels: D.spixels, pix0: Array.from(D.origin.subarray(1)),
           fast: Array.from(D.fast.subarray(1)), slow: Array.from(D.slow.subarray(1)), normal: Array.from(D.normal.subarray(1)),
           distance_m: D.distance, close_distance_m: D.closeDistance, roi: D.roi },
