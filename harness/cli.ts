@@ -14,6 +14,8 @@ import { parseTraces } from './trace/parse.js';
 import { checkComplete } from './trace/complete.js';
 import { runSweep } from './sweep/run.js';
 import { runSuite } from './suite/run.js';
+import { mergeShards } from './suite/merge.js';
+import { parseShard } from './suite/shard.js';
 import { loadFactors, pairwiseCsv } from './suite/pairwise.js';
 import { projectRoot } from './c/build.js';
 import { checkFolder, findFolders } from './evidence/dir.js';
@@ -64,6 +66,27 @@ async function fingerprintCommand(o: Cli): Promise<number> {
   return 0;
 }
 
+/** One plain line per finished suite test (no TTY): `ok  case[mode] 1.2 s`, `known-diff case[mode]: …`, `REGRESSED case[mode]: …`. */
+function testLine(test: string, outcome: string, r: { message?: string; wall_ms: number }): string {
+  const msg = clip((r.message ?? '').split('\n')[0], 300);
+  if (outcome === 'ok') return `ok  ${test} ${(r.wall_ms / 1000).toFixed(1)} s\n`;
+  if (outcome === 'known-diff' || outcome === 'skipped') return `${outcome} ${test}: ${msg}\n`;
+  return `${outcome.toUpperCase()} ${test}: ${msg}\n`;
+}
+
+/** nbparity merge DIR...: shard folders into one report (harness/suite/merge.ts). */
+async function mergeCommand(o: Cli): Promise<number> {
+  const r = await mergeShards({ dirs: o.suiteArgs ?? [], reportsRoot: o.reports, ledger: o.ledger, driftFactor: o.driftFactor, failOnDrift: o.failOnDrift, keep: o.keep, noLedger: o.noLedger });
+  const s = r.summary, c = s.counts;
+  if (o.json) { process.stdout.write(JSON.stringify({ report: r.dir, suite_summary: s }, null, 2) + '\n'); return r.exitCode; }
+  process.stdout.write(`merged ${s.merged_from.length} shards of suite ${s.suite}: ${s.merged_from.map((m: { k: number; tests: number; wall_ms: number }) => `${m.k}: ${m.tests} tests ${(m.wall_ms / 1000).toFixed(1)} s`).join(', ')}\n`);
+  for (const t of s.results.filter((x: { outcome: string }) => x.outcome !== 'ok')) process.stdout.write(testLine(t.test, t.outcome, t));
+  for (const f of s.drift.flags) process.stdout.write(`drift ${f.test}: ${f.kind}: ${f.detail}\n`);
+  process.stdout.write(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped (${s.against})\n`);
+  process.stdout.write(`report: ${join(r.dir, 'index.html')}${r.exitCode ? ` (exit ${r.exitCode})` : ''}\n`);
+  return r.exitCode;
+}
+
 /** nbparity suite / parity */
 async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   let file = o.suiteArgs![0];
@@ -72,11 +95,15 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   const r = await runSuite({
     suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, noFingerprint: o.noFingerprint, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
     reportsRoot: o.reports, ledger: o.ledger, driftFactor: o.driftFactor, only: o.cases.length ? o.cases : undefined,
+    shard: o.shard !== undefined ? parseShard(o.shard) : undefined, noLedger: o.noLedger, failOnDrift: o.failOnDrift, keep: o.keep,
     onStart: (total, _mode, against) => {
       if (!o.json) process.stdout.write(`suite ${file}: ${total} tests, ${against}\n`);
       if (!o.json && process.stderr.isTTY) { bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} {test}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic); bar.start(total, 0, { test: '' }); }
     },
-    onTest: (done, _total, test, outcome) => { if (bar) (bar as cliProgress.SingleBar).update(done, { test: `${test}: ${outcome}` }); },
+    onTest: (done, _total, test, outcome, res) => {
+      if (bar) (bar as cliProgress.SingleBar).update(done, { test: `${test}: ${outcome}` });
+      else if (!o.json) process.stdout.write(testLine(test, outcome, res)); // CI logs: one plain line per finished test
+    },
   });
   if (bar) (bar as cliProgress.SingleBar).stop();
   const s = r.summary, c = s.counts;
@@ -119,6 +146,7 @@ commands:
   build     locate, instrument and compile your nanoBragg.c (cached)
   sweep     float32/float64 × φ-mode cells against one C run: is a gap roundoff or logic?
   suite     run a table of cases (CSV/JSONL): one verdict, a report, JUnit, a ledger row per test
+  merge     one report (and one ledger append) from the shard folders of suite --shard K/N
   parity    the main job: the smoke suite, live with your nanoBragg.c, replayed without it
   verify    re-check evidence folders: state and sha256 seal (incomplete, interrupted, tampered)
   fingerprint  which entries of the quirk catalogue your C build has, fixes, or could not be told
@@ -251,7 +279,29 @@ any switchable catalogue entry, and the fingerprint says whether the build has i
 (--no-fingerprint: every entry at the engine default).
 
 options: --case ID (repeatable), --live | --replay, --c-source PATH, --concurrency N, --timeout SEC,
-         --reports DIR, --ledger FILE, --drift-factor X, --no-fingerprint, --json, -o FILE (generate)
+         --reports DIR, --ledger FILE, --drift-factor X, --no-fingerprint, --json, -o FILE (generate),
+         --shard K/N, --no-ledger, --fail-on-drift, --keep N
+
+Scale out (README, "Nightly parity in CI"): --shard K/N runs shard K (1-based) of a deterministic
+split of the tests balanced by past wall times in the ledger (else a work estimate from the
+args); it writes reports/<suite>-shardKofN/<stamp>/ (suite_summary.json has 'shard': the split)
+and appends no ledger row: nbparity merge does, once. --no-ledger: no ledger row, no drift.
+--fail-on-drift: drift (a verdict flip, a metric beyond the factor, a test gone) is exit 1.
+--keep N: keep the newest N complete report folders of this suite, delete older complete ones.
+Without a TTY, one line per finished test on stdout (ok/known-diff/REGRESSED ...), none with --json.
+`,
+  merge: `usage: nbparity merge SHARD_DIR... [--reports DIR] [--ledger FILE] [--fail-on-drift] [--keep N] [--json]
+
+Makes one report folder, reports/<suite>/<stamp>/, from the folders of every shard of one
+sharded suite run (nbparity suite NAME --shard K/N, K = 1..N): suite_summary.json with the
+results in suite order, junit.xml, summary.md, index.html and the per-test evidence (copied),
+as an unsharded run would; appends the ledger once and computes drift once.
+Fails closed, exit 2 naming the folder: a folder not sealed and complete or whose seal does not
+verify, a folder that is not a shard report, shards of different suites, C builds or splits, a
+shard given twice or missing.
+Exit: as suite's (0, 1 regressions or --fail-on-drift drift, 2, 3).
+
+options: --reports DIR, --ledger FILE, --drift-factor X, --fail-on-drift, --no-ledger, --keep N, --json
 `,
   verify: `usage: nbparity verify DIR... [--json]
 
@@ -295,6 +345,7 @@ interface Cli {
   vg1: NonNullable<CompareOptions['vg1']>; divergenceRel?: number; cases: string[]; all: boolean; side: 'c' | 'engine'; dtype: 'float64' | 'float32';
   suiteArgs?: string[]; noFingerprint?: boolean; refresh?: boolean; record?: string; provenance?: Record<string, string>; replayRecords: string[];
   liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
+  shard?: string; noLedger?: boolean; failOnDrift?: boolean; keep?: number;
   dtypes?: Array<'float32' | 'float64'>; modes?: PhiMode[]; pixels?: Array<[number, number]>; concurrency?: number; tolAbs?: number; tolRel?: number;
 }
 
@@ -356,6 +407,10 @@ export function parseCli(argv: string[]): Cli {
     else if (a === '--replay') o.liveMode = 'replay';
     else if (a === '--ledger') o.ledger = value();
     else if (a === '--drift-factor') o.driftFactor = num(1);
+    else if (a === '--shard') o.shard = value(); // checked by the suite command (harness/suite/shard.ts parseShard)
+    else if (a === '--no-ledger') o.noLedger = true;
+    else if (a === '--fail-on-drift') o.failOnDrift = true;
+    else if (a === '--keep') { o.keep = num(1); if (!Number.isInteger(o.keep)) throw new UsageError('--keep needs a whole number >= 1'); }
     else if (a === '-o' || a === '--out') o.out = value();
     else if (a === '--tol-rel') o.tolRel = num(0);
     else if (a === '--side') { const v = value(); if (v !== 'c' && v !== 'engine') throw new UsageError(`--side expects c or engine`); o.side = v; }
@@ -371,8 +426,8 @@ export function parseCli(argv: string[]): Cli {
       }
       o.vg1[m[1] as PhiMode] = t;
     } else if (!a.startsWith('-') && !o.command) o.command = a;
-    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify') && !o.suiteArgs) o.suiteArgs = [a];
-    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify') && o.suiteArgs) o.suiteArgs.push(a);
+    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify' || o.command === 'merge') && !o.suiteArgs) o.suiteArgs = [a];
+    else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify' || o.command === 'merge') && o.suiteArgs) o.suiteArgs.push(a);
     else throw new UsageError(`unknown option '${a}'`);
   }
   return o;
@@ -490,6 +545,8 @@ async function main(argv: string[]): Promise<number> {
         return await fingerprintCommand(o);
       case 'parity':
         return await suiteCommand({ ...o, suiteArgs: [join(projectRoot(), 'harness', 'suites', 'smoke.csv')] }, argv);
+      case 'merge':
+        return await mergeCommand(o);
       case 'suite': {
         if (o.suiteArgs?.[0] === 'generate') {
           const src = o.suiteArgs[1];

@@ -3,22 +3,23 @@
  * ledger row per test. Live when a C source is present (built once), replay against the
  * recorded references otherwise.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { findCSource, projectRoot } from '../c/build.js';
 import { againstLine, prepareC, recordFailure, runCompare, type PreparedC } from '../compare/run.js';
 import { causeIn, phiState } from '../compare/causes.js';
 import { fingerprint, fingerprintLine, type Fingerprint } from '../fingerprint/run.js';
 import { defaultProfile, type QuirkProfile, type QuirkState } from '../../src/quirks/catalogue.js';
 import { exitCodeFor, InputError, NotReproducibleError } from '../contract.js';
-import { EvidenceDir } from '../evidence/dir.js';
+import { checkFolder, EvidenceDir } from '../evidence/dir.js';
 import { gitCommit, toolVersion } from '../env.js';
 import { loadCase, referenceRoot } from '../reference/cases.js';
 import { validate } from '../schemas/validate.js';
 import { loadSuite, type PhiMode, type Suite, type SuiteCase } from './table.js';
-import { appendLedger, drift, readLedger, type LedgerRow } from './ledger.js';
+import { appendLedger, drift, readLedger, type DriftFlag, type LedgerRow } from './ledger.js';
 import { junitXml } from './junit.js';
+import { ledgerTimes, splitTests, type ShardSpec } from './shard.js';
 import { casePageHtml, indexHtml, pageName } from './html.js';
 
 export interface SuiteOptions {
@@ -29,10 +30,18 @@ export interface SuiteOptions {
   concurrency?: number; timeoutSec?: number;
   reportsRoot?: string; ledger?: string; driftFactor?: number;
   only?: string[];
-  onTest?: (done: number, total: number, test: string, outcome: string) => void;
+  onTest?: (done: number, total: number, test: string, outcome: string, result: { message?: string; wall_ms: number; metrics?: { first_divergence?: string } | null }) => void;
   onStart?: (total: number, mode: 'live' | 'replay', against: string) => void;
   /** do not fingerprint the C build (every entry at the engine's default, except the case's φ mode) */
   noFingerprint?: boolean;
+  /** run shard K of N only (harness/suite/shard.ts); the report goes to <suite>-shardKofN/ and the ledger is not appended (nbparity merge does it once) */
+  shard?: ShardSpec;
+  /** do not append to the ledger (and compute no drift) */
+  noLedger?: boolean;
+  /** flagged drift (other than new tests) is a failure: exit 1 */
+  failOnDrift?: boolean;
+  /** after sealing, keep only the newest N complete report folders of this suite (the current one included) */
+  keep?: number;
 }
 
 /** libm-limited: expected to pass, failed, and the math library is the proven cause (harness/compare/libm.ts); still a failure (exit 1) */
@@ -82,11 +91,20 @@ export async function runSuite(o: SuiteOptions) {
   // the build's quirks, once for every test: they set the engine's profile where a case does not, and decide known differences
   const fp: Fingerprint | null = source && !o.noFingerprint ? (await fingerprint({ located: source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp : null;
   const reportsRoot = o.reportsRoot ?? join(projectRoot(), 'reports');
-  const ev = EvidenceDir.create(reportsRoot, suite.name);
+  const ledgerPath = o.ledger ?? join(reportsRoot, 'ledger.csv');
+  // a run of some cases only is its own series in the ledger, so it never becomes a full run's baseline
+  const ledgerSuite = o.only?.length ? `${suite.name}+subset` : suite.name;
+  const cSha = prepared?.originalSha256 ?? 'replay';
+  // read (and check) the ledger before any work: a damaged ledger is exit 2 naming its file and line
+  const ledger = readLedger(ledgerPath);
+  const allTests = cases.flatMap((c) => c.modes.map((m) => ({ c, mode: m })));
+  const split = o.shard ? splitTests(ledgerSuite, allTests.map(({ c, mode: m }) => ({ test: testName(c, m), args: c.args })), o.shard.n, ledgerTimes(ledger, ledgerSuite, cSha)) : null;
+  const tests = split ? allTests.filter((_, i) => split.shardOf[i] === o.shard!.k) : allTests;
+  const initiative = o.shard ? `${suite.name}-shard${o.shard.k}of${o.shard.n}` : suite.name;
+  const ev = EvidenceDir.create(reportsRoot, initiative);
   let phase = 'tests';
   try {
-    const runId = `${suite.name}/${ev.stamp}`;
-    const tests = cases.flatMap((c) => c.modes.map((m) => ({ c, mode: m })));
+    const runId = `${initiative}/${ev.stamp}`;
     o.onStart?.(tests.length, mode, againstLine(prepared));
     const refIds = new Set(existsSync(referenceRoot()) ? (await import('node:fs')).readdirSync(referenceRoot()) : []);
     let done = 0;
@@ -95,7 +113,7 @@ export async function runSuite(o: SuiteOptions) {
       const name = testName(c, phiMode);
       const base = { case: c.id, mode: phiMode, test: name, tags: c.tags, expected: c.expect[phiMode] as { verdict: 'pass' | 'known-diff'; reason: string }, declared: c.expect[phiMode], args: c.args, line: c.line };
       const t1 = performance.now();
-      const finish = (r: object) => { results[i] = { ...base, ...r, wall_ms: performance.now() - t1 }; done++; o.onTest?.(done, tests.length, name, results[i].outcome); };
+      const finish = (r: object) => { results[i] = { ...base, ...r, wall_ms: performance.now() - t1 }; done++; o.onTest?.(done, tests.length, name, results[i].outcome, results[i]); };
       let replayCase: string | undefined;
       if (mode === 'replay') {
         const ref = c.ref ?? (refIds.has(c.id) ? c.id : null);
@@ -153,48 +171,35 @@ export async function runSuite(o: SuiteOptions) {
 
     // counts, ledger, drift
     phase = 'report';
-    const counts = { total: results.length, ok: 0, known_diff: 0, regressed: 0, libm_limited: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
-    for (const r of results) counts[(r.outcome as string).replace(/-/g, '_') as keyof typeof counts]++;
-    // the contract over all tests: an input error (2) before a side failure (3) before a gate (1)
-    const codes = results.map((r) => r.outcome === 'error' || r.outcome === 'c-unreproducible' ? r.exit_code as number : r.outcome === 'regressed' || r.outcome === 'libm-limited' || r.outcome === 'unexpected-pass' ? 1 : 0);
-    const exitCode: 0 | 1 | 2 | 3 = codes.includes(2) ? 2 : codes.includes(3) ? 3 : codes.includes(1) ? 1 : 0;
+    const { counts, exitCode: gateExit } = countResults(results);
     const git = gitCommit();
     const created = new Date().toISOString();
-    const ledgerPath = o.ledger ?? join(reportsRoot, 'ledger.csv');
-    // a run of some cases only is its own series in the ledger, so it never becomes a full run's baseline
-    const ledgerSuite = o.only?.length ? `${suite.name}+subset` : suite.name;
-    const rows: LedgerRow[] = results.map((r) => ({
-      run_id: runId, created, suite: ledgerSuite, case: r.case, mode: r.mode, test: r.test, commit: git.commit + (git.dirty ? '+dirty' : ''),
-      c_sha256: prepared?.originalSha256 ?? 'replay', dtype: r.metrics?.dtype ?? '', omp_threads: String(r.metrics?.omp_threads ?? ''),
-      correlation: r.metrics ? String(r.metrics.correlation) : '', sum_ratio: r.metrics ? String(r.metrics.sum_ratio) : '', max_dk: r.metrics ? String(r.metrics.max_dk) : '',
-      verdict: r.verdict, outcome: r.outcome, wall_ms: r.wall_ms.toFixed(0),
-    }));
+    const rows = ledgerRows(results, runId, created, ledgerSuite, git.commit + (git.dirty ? '+dirty' : ''), cSha);
     const factor = o.driftFactor ?? 10;
-    const d = drift(readLedger(ledgerPath), ledgerSuite, rows, factor);
-    appendLedger(ledgerPath, rows);
+    const skipLedger = !!o.shard || !!o.noLedger;
+    const d = skipLedger ? { previousRun: null, flags: [] } : drift(ledger, ledgerSuite, rows, factor);
+    if (!skipLedger) appendLedger(ledgerPath, rows);
+    const exitCode = driftExit(gateExit, d.flags, !!o.failOnDrift);
 
-    const summary = {
+    const summary: Record<string, any> = {
       schema_version: 'nbparity.suite_summary/1', suite: suite.name, suite_file: suite.file, run_id: runId, created, mode,
       against: againstLine(prepared),
       quirks: fp ? fingerprintLine(fp) : fingerprintLine(null, mode === 'replay' ? 'replay: recorded builds, see traces/fingerprints' : 'not asked (--no-fingerprint)'),
       c: prepared ? { source: prepared.source, source_sha256: prepared.originalSha256, dialect: prepared.dialect, compiler: prepared.built.compilerVersion, flags: prepared.built.flags } : { recorded: referenceRoot() },
       tool: { version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
-      counts, exit_code: exitCode, results, drift: { previous_run: d.previousRun, factor, flags: d.flags, ledger: ledgerPath },
+      counts, exit_code: exitCode, results,
+      drift: { previous_run: d.previousRun, factor, flags: d.flags, ledger: ledgerPath, fail_on_drift: !!o.failOnDrift, ...(skipLedger ? { appended: false, note: o.shard ? 'a shard: the ledger is appended and drift computed once, by nbparity merge' : '--no-ledger: no ledger row, no drift' } : { appended: true }) },
+      ...(split ? {
+        shard: {
+          k: o.shard!.k, n: o.shard!.n, tests: tests.map(({ c, mode: m }) => testName(c, m)), suite_tests: split.tests.length, split_digest: split.digest,
+          ledger_suite: ledgerSuite, c_sha256: cSha, all_tests: split.tests, split: split.shardOf, expected_cost: split.cost, cost_source: split.source,
+          expected_totals: split.totals, only: o.only ?? null,
+        },
+      } : {}),
       wall_ms: performance.now() - t0,
     };
-    validate('suiteSummary', summary);
-    const written = ev.writeJson('suite_summary.json', summary);
-    validate('suiteSummary', JSON.parse(readFileSync(written, 'utf8')));
-    ev.write('junit.xml', junitXml(suite.name, created, results.map((r) => ({
-      name: r.test, classname: `nbparity.${suite.name}`, timeSec: r.wall_ms / 1000, outcome: r.outcome, message: r.message,
-      details: [r.message, r.metrics?.first_divergence, r.evidence ? `evidence: ${join(ev.path, r.evidence)}` : ''].filter(Boolean).join('\n'),
-      out: r.outcome === 'known-diff' ? r.message : undefined,
-    })), summary.wall_ms / 1000));
-    mkdirSync(join(ev.path, 'pages'), { recursive: true });
-    for (const r of results) ev.write(pageName(r.test), casePageHtml(summary, r));
-    ev.write('index.html', indexHtml(summary));
-    ev.write('summary.md', suiteMarkdown(summary));
-    ev.seal({ exit_code: exitCode, verdict: exitCode === 0 ? 'every test meets its expectation' : `${counts.regressed + counts.unexpected_pass} regressed, ${counts.error} error, ${counts.c_unreproducible} C not reproducible` });
+    writeSuiteReport(ev, summary);
+    if (o.keep !== undefined) summary.pruned = pruneReports(join(reportsRoot, initiative), o.keep, ev.path);
     return { dir: ev.path, summary, exitCode };
   } catch (e) {
     recordFailure(ev, e, phase, null, []);
@@ -202,7 +207,82 @@ export async function runSuite(o: SuiteOptions) {
   }
 }
 
-function suiteMarkdown(s: any): string {
+/** counts per outcome and the contract's exit over all tests: an input error (2) before a side failure (3) before a gate (1) */
+export function countResults(results: any[]): { counts: Record<string, number>; exitCode: 0 | 1 | 2 | 3 } {
+  const counts: Record<string, number> = { total: results.length, ok: 0, known_diff: 0, regressed: 0, libm_limited: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
+  for (const r of results) counts[(r.outcome as string).replace(/-/g, '_')]++;
+  const codes = results.map((r) => r.outcome === 'error' || r.outcome === 'c-unreproducible' ? r.exit_code as number : r.outcome === 'regressed' || r.outcome === 'libm-limited' || r.outcome === 'unexpected-pass' ? 1 : 0);
+  const exitCode: 0 | 1 | 2 | 3 = codes.includes(2) ? 2 : codes.includes(3) ? 3 : codes.includes(1) ? 1 : 0;
+  return { counts, exitCode };
+}
+
+/** --fail-on-drift: a verdict flip, a metric moved beyond the factor or a test gone from the suite is exit 1 (a new test is not); a worse exit stays */
+export function driftExit(exitCode: 0 | 1 | 2 | 3, flags: DriftFlag[], failOnDrift: boolean): 0 | 1 | 2 | 3 {
+  return failOnDrift && exitCode === 0 && flags.some((f) => f.kind !== 'new-test') ? 1 : exitCode;
+}
+
+export function ledgerRows(results: any[], runId: string, created: string, ledgerSuite: string, commit: string, cSha: string): LedgerRow[] {
+  return results.map((r) => ({
+    run_id: runId, created, suite: ledgerSuite, case: r.case, mode: r.mode, test: r.test, commit,
+    c_sha256: cSha, dtype: r.metrics?.dtype ?? '', omp_threads: String(r.metrics?.omp_threads ?? ''),
+    correlation: r.metrics ? String(r.metrics.correlation) : '', sum_ratio: r.metrics ? String(r.metrics.sum_ratio) : '', max_dk: r.metrics ? String(r.metrics.max_dk) : '',
+    verdict: r.verdict, outcome: r.outcome, wall_ms: Number(r.wall_ms).toFixed(0),
+  }));
+}
+
+/** suite_summary.json (validated), junit.xml, a page per test, index.html, summary.md; then the seal. */
+export function writeSuiteReport(ev: EvidenceDir, summary: Record<string, any>): void {
+  const { results, counts, exit_code: exitCode, created } = summary;
+  validate('suiteSummary', summary);
+  const written = ev.writeJson('suite_summary.json', summary);
+  validate('suiteSummary', JSON.parse(readFileSync(written, 'utf8')));
+  ev.write('junit.xml', junitXml(summary.suite, created, results.map((r: any) => ({
+    name: r.test, classname: `nbparity.${summary.suite}`, timeSec: r.wall_ms / 1000, outcome: r.outcome, message: r.message,
+    details: [r.message, r.metrics?.first_divergence, r.evidence ? `evidence: ${join(ev.path, r.evidence)}` : ''].filter(Boolean).join('\n'),
+    out: r.outcome === 'known-diff' ? r.message : undefined,
+  })), summary.wall_ms / 1000));
+  mkdirSync(join(ev.path, 'pages'), { recursive: true });
+  for (const r of results) ev.write(pageName(r.test), casePageHtml(summary, r));
+  ev.write('index.html', indexHtml(summary));
+  ev.write('summary.md', suiteMarkdown(summary));
+  const gateExit = countResults(results).exitCode;
+  ev.seal({ exit_code: exitCode, verdict: exitCode === 0 ? 'every test meets its expectation' : gateExit === 0 ? `drift (--fail-on-drift): ${summary.drift.flags.length} flag(s)` : `${counts.regressed + counts.unexpected_pass} regressed, ${counts.error} error, ${counts.c_unreproducible} C not reproducible` });
+}
+
+/**
+ * --keep N: under `suiteDir` (reports/<suite>/), delete the complete (sealed, verified) report
+ * folders older than the newest N complete ones; the current run counts as one and is never
+ * deleted. Only real directories directly inside suiteDir are candidates: symlinks are never
+ * followed nor removed, incomplete or tampered folders are left for a human, nothing outside
+ * suiteDir is touched. Returns the removed folder names.
+ */
+export function pruneReports(suiteDir: string, keep: number, current: string): string[] {
+  if (!Number.isInteger(keep) || keep < 1) throw new InputError(`--keep needs a whole number >= 1, got ${keep}`);
+  const root = realpathSync(suiteDir);
+  const cur = realpathSync(current);
+  const complete: string[] = [];
+  for (const name of readdirSync(root).sort().reverse()) {
+    if (!/^\d{8}T\d{6}Z(?:-\d+)?$/.test(name)) continue; // report folders only, by their stamp
+    const p = join(root, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink() || !st.isDirectory()) continue;
+    if (p === cur) continue;
+    if (checkFolder(p).status === 'complete') complete.push(name);
+  }
+  // newest first by stamp (the -N suffix orders within a second)
+  const key = (n: string) => { const m = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/.exec(n)!; return [m[1], Number(m[2] ?? 1)] as const; };
+  complete.sort((a, b) => { const x = key(a), y = key(b); return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : y[1] - x[1]; });
+  const removed: string[] = [];
+  for (const name of complete.slice(Math.max(0, keep - 1))) {
+    const p = join(root, name);
+    if (dirname(p) !== root) continue;
+    rmSync(p, { recursive: true, force: false }); // rm removes symlinks inside, never their targets
+    removed.push(name);
+  }
+  return removed;
+}
+
+export function suiteMarkdown(s: any): string {
   const L = [`# nbparity suite ${s.suite}: ${s.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}`, ''];
   L.push(`${s.against}; run ${s.run_id}; ${(s.wall_ms / 1000).toFixed(1)} s.`, '');
   if (s.quirks) L.push(`${s.quirks}.`, '');
