@@ -33,12 +33,26 @@ export function untrackChild(c: { kill: (signal?: NodeJS.Signals) => boolean }):
 
 let installed = false;
 
-/** On SIGINT/SIGTERM: kill children, seal open folders as interrupted, remove scratch, say where, exit 128+n. */
+/**
+ * Give the terminal back as it was before a progress display (cli-progress hides the cursor and
+ * redraws one line of stderr with line wrap off): that line cleared, the cursor shown again
+ * ("\x1b[?25h") and line wrap back on ("\x1b[?7h"), on each stream that is a terminal. Nothing
+ * is written to a pipe or a file.
+ */
+export function restoreTerminal(streams: Array<{ isTTY?: boolean; write: (s: string) => unknown }> = [process.stderr, process.stdout]): void {
+  for (const [i, s] of streams.entries()) {
+    if (!s.isTTY) continue;
+    try { s.write(`${i === 0 ? '\r\x1b[K' : ''}\x1b[?25h\x1b[?7h`); } catch { /* a closed terminal */ }
+  }
+}
+
+/** On SIGINT/SIGTERM: restore the terminal, kill children, seal open folders as interrupted, remove scratch, say where, exit 128+n. */
 export function installSignalHandlers(write: (line: string) => void): void {
   if (installed) return;
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      restoreTerminal(); // a progress bar (suite, sweep) hid the cursor: a Ctrl-C must not leave it hidden
       for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
       const marked: string[] = [];
       for (const f of folders) {
