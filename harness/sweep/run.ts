@@ -41,6 +41,8 @@ export interface SweepOptions {
   initiative?: string; reportsRoot?: string; cwd?: string;
   tolerance?: Partial<SweepTolerance>; vg1?: Partial<Record<PhiMode, Partial<Vg1Tolerance>>>;
   invocation?: string[];
+  /** exit 0 even when a verdict is logic-limited (the default is exit 1) */
+  allowLogicLimited?: boolean;
   /** called when a step starts or ends: name ('C', 'spec/float32', 'report'), state */
   onStep?: (name: string, state: 'start' | 'done' | 'failed', detail?: string) => void;
 }
@@ -68,13 +70,14 @@ export async function runSweep(o: SweepOptions) {
   const refCase = o.replayCase ? loadCase(resolveCaseDir(o.replayCase)) : null;
   const split = splitArgs(refCase ? [...absoluteArgs(refCase), ...o.args] : o.args, cwd);
   for (const k of ['--phi-carryover-mode', '--dtype']) if (split.engine[k]) throw new InputError(`${k} is chosen by the sweep (--modes, --dtypes); leave it out of the nanoBragg arguments`);
-  const pixels = o.pixels?.length ? o.pixels : split.traces.length ? split.traces : refCase ? [refCase.trace_pixel] : null;
-  if (!pixels) throw new InputError('sweep needs traced pixels: --pixels "S,F;S,F" or -trace_pixel S F among the nanoBragg arguments');
+  // the traced pixels: given, recorded, or (filled in below, once the C build's quirks are known) the brightest pixel of an engine pre-run
+  const pixels: Array<[number, number]> = [...(o.pixels?.length ? o.pixels : split.traces.length ? split.traces : refCase ? [refCase.trace_pixel] : [])];
+  let pixelSource = o.pixels?.length ? 'given with --pixels' : split.traces.length ? 'given with -trace_pixel' : 'recorded with the reference';
   const omp = o.ompThreads ?? 1;
   const timeoutMs = (o.timeoutSec ?? 1800) * 1000;
   const tol: SweepTolerance = { ...DEFAULT_SWEEP_TOLERANCE, ...(o.tolerance ?? {}) };
   const engine = engineCli();
-  const traceArgs = pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]);
+  const traceArgs = () => pixels.flatMap(([s, f]) => ['-trace_pixel', String(s), String(f)]);
   // the C's own libm for the engine when the C runs here (as compare does); every cell logs its math calls
   const libmArg = split.engine['--libm'] ?? (refCase ? null : 'system');
   const libmArgs = [...(libmArg ? ['--libm', libmArg] : []), '--libm-log'];
@@ -100,8 +103,18 @@ export async function runSweep(o: SweepOptions) {
     } else {
       prepared = await prepareC({ cSource: o.cSource, cc: o.cc, cflags: o.cflags });
       if (!o.noFingerprint) fp = (await fingerprint({ cSource: prepared.source, cc: o.cc, cflags: o.cflags, timeoutSec: o.timeoutSec })).fp;
+      if (!pixels.length) {
+        // no --pixels, no -trace_pixel: trace the brightest pixel, as compare does (an engine pre-run with the build's quirks)
+        phase = 'engine pre-run'; phaseSide = 'engine';
+        step('brightest pixel', 'start');
+        const profile = chooseProfile(parseUserQuirks(split.quirk, split.engine['--quirks'], undefined), fp, 'not asked (--no-fingerprint)');
+        pixels.push(await brightestPixel([process.execPath, engine, ...split.nano, ...profile.args, '--dtype', 'float64', '--c-threads', String(omp), ...(libmArg ? ['--libm', libmArg] : [])], join(scratch, 'pre'), timeoutMs, (r) => ev.keepLogs(r, 'pre', kept)));
+        pixelSource = 'the brightest pixel of an engine pre-run (no --pixels or -trace_pixel given)';
+        step('brightest pixel', 'done', `(${pixels[0].join(', ')})`);
+        phase = 'C'; phaseSide = 'C';
+      }
       const cDir = join(scratch, 'c'); mkdirSync(cDir);
-      cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs, '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: { OMP_NUM_THREADS: String(omp) }, timeoutMs, name: 'c' });
+      cRun = await runSide('C', [prepared.built.binary, ...split.nano, ...traceArgs(), '-floatfile', 'c.float.bin', '-intfile', 'c.int.img'], { cwd: cDir, env: { OMP_NUM_THREADS: String(omp) }, timeoutMs, name: 'c' });
       if (cRun.exitCode !== 0 || cRun.timedOut) { step('C', 'failed'); throw new SideFailedError(cRun, readFileSync(cRun.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cRun, 'c', kept)); }
       cText = readFileSync(cRun.stdoutFile, 'utf8');
       ev.write('c.trace.txt', cText); kept.push('c.trace.txt');
@@ -126,7 +139,7 @@ export async function runSweep(o: SweepOptions) {
       step(cell.name, 'start');
       const dir = join(scratch, cell.name.replace(/\//g, '-')); mkdirSync(dir);
       const t1 = performance.now();
-      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs, '--phi-carryover-mode', cell.mode, ...quirkArgs, '--dtype', cell.dtype, '--c-threads', String(omp), ...libmArgs, ...cell.extra, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
+      cell.run = await runSide('TS', [process.execPath, engine, ...split.nano, ...traceArgs(), '--phi-carryover-mode', cell.mode, ...quirkArgs, '--dtype', cell.dtype, '--c-threads', String(omp), ...libmArgs, ...cell.extra, '-floatfile', 'ts.float.bin', '-intfile', 'ts.int.img', '--json'], { cwd: dir, timeoutMs, name: 'ts' });
       cell.ms = performance.now() - t1;
       const sub = `cells/${cell.name.replace(/\//g, '-')}`;
       if (cell.run.exitCode !== 0 || cell.run.timedOut) { step(cell.name, 'failed'); throw new SideFailedError(cell.run, readFileSync(cell.run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), ev.keepLogs(cell.run, `${sub}/ts`, kept)); }
@@ -239,7 +252,7 @@ export async function runSweep(o: SweepOptions) {
       created: new Date().toISOString(),
       tool: { name: 'nbparity', version: toolVersion(), git_commit: git.commit, git_dirty: git.dirty },
       run: {
-        mode: refCase ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, pixels: pixels.map(([slow, fast]) => ({ slow, fast })),
+        mode: refCase ? 'replay' : 'live', case: refCase?.id ?? null, nanobragg_args: split.nano, pixels: pixels.map(([slow, fast]) => ({ slow, fast })), pixels_chosen: pixelSource,
         dtypes, modes, omp_threads: omp, engine_libm: cells[0]?.run ? JSON.parse(readFileSync(cells[0].run.stdoutFile, 'utf8')).libm ?? null : null,
         against: againstLine(prepared),
         quirks: { line: quirks.line, engine_profile: Object.fromEntries(Object.entries(quirks.profile).filter(([id]) => id !== 'C-PARITY-001')), summary: profileSummary(quirks) },
@@ -264,9 +277,12 @@ export async function runSweep(o: SweepOptions) {
       '', '# engine cells', ...cells.map((c) => shellLine(c.run!.command)),
     ].join('\n') + '\n');
     ev.writeJson('env.json', { created: doc.created, ...machine(), project_git_commit: git.commit, project_git_dirty: git.dirty, omp_num_threads: omp, c: doc.run.c, engine_libm: doc.run.engine_libm });
-    ev.seal({ exit_code: 0, verdict: 'sweep complete' });
+    // exit 1 when a gap is logic (more precision will not close it), unless the caller accepts that (--allow-logic-limited)
+    const logic = Object.entries(verdictsByMode).flatMap(([mode, list]) => list.filter((q) => q.verdict === 'logic-limited').map((q) => `${mode} ${q.quantity}`));
+    const exitCode: 0 | 1 = logic.length && !o.allowLogicLimited ? 1 : 0;
+    ev.seal({ exit_code: exitCode, verdict: logic.length ? `sweep complete: ${logic.length} logic-limited (${logic.slice(0, 4).join(', ')}${logic.length > 4 ? ', …' : ''})${exitCode ? '' : ', allowed'}` : 'sweep complete' });
     step('report', 'done');
-    return { dir: ev.path, doc };
+    return { dir: ev.path, doc, exitCode, logicLimited: logic, pixelSource };
   } catch (e) {
     recordFailure(ev, e, phase, phaseSide, kept);
     throw e;
@@ -298,7 +314,7 @@ function sweepMarkdown(d: any): string {
   const L: string[] = [];
   L.push(`# nbparity dtype sweep`, '', `**Conclusion:** ${d.conclusion}`, '', `${d.run.against}.`, '');
   L.push(`- ${d.run.mode === 'live' ? `C: \`${d.run.c.source}\` (sha256 ${d.run.c.source_sha256.slice(0, 16)}…, ${d.run.c.dialect}), ${d.run.c.compiler}, \`${d.run.c.flags.join(' ')}\`` : `C: recorded reference ${d.run.case}`}, OMP_NUM_THREADS=${d.run.omp_threads}`);
-  L.push(`- pixels: ${d.run.pixels.map((p: { slow: number; fast: number }) => `(${p.slow}, ${p.fast})`).join(' ')}`, `- arguments: \`${d.run.nanobragg_args.join(' ')}\``, '');
+  L.push(`- pixels: ${d.run.pixels.map((p: { slow: number; fast: number }) => `(${p.slow}, ${p.fast})`).join(' ')}${d.run.pixels_chosen ? `, ${d.run.pixels_chosen}` : ''}`, `- arguments: \`${d.run.nanobragg_args.join(' ')}\``, '');
   L.push('## Cells', '', '| cell | VG-1 | max \\|Δk_frac\\| | max \\|Δrot_b\\| (Å) | image correlation | bit-identical | sum ratio | wall |', '|---|---|---|---|---|---|---|---|');
   for (const c of d.cells) {
     const k = Math.max(...c.pixels.map((p: { vg1: { k_frac: { max_abs: number } } }) => p.vg1.k_frac.max_abs));
@@ -322,3 +338,14 @@ function sweepMarkdown(d: any): string {
   return L.join('\n');
 }
 
+/** The brightest pixel (slow, fast) of one engine run of `argv` (ties: the first), as compare chooses its traced pixel. */
+async function brightestPixel(argv: string[], dir: string, timeoutMs: number, keepLogs: (r: RunRecord) => string): Promise<[number, number]> {
+  mkdirSync(dir, { recursive: true });
+  const run = await runSide('TS', [...argv, '-floatfile', 'pre.float.bin', '-intfile', 'pre.int.img', '-nopgm', '-nonoise', '--json'], { cwd: dir, timeoutMs, name: 'pre' });
+  if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'), keepLogs(run));
+  const det = JSON.parse(readFileSync(run.stdoutFile, 'utf8')).detector as { fpixels: number; spixels: number };
+  const img = readSizedImage(join(dir, 'pre.float.bin'), det.fpixels * det.spixels, 'engine', 'pre.float.bin');
+  let best = 0;
+  for (let i = 1; i < img.length; i++) if (img[i] > img[best]) best = i;
+  return [Math.floor(best / det.fpixels), best % det.fpixels];
+}
