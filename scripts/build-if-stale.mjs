@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * Compile the TypeScript only when dist/ is older than its sources, so `npm run parity` (and
+ * bench, fuzz) start at once when nothing changed. Stale: a .ts file of src/, harness/ or bench/
+ * (tsconfig.json's include) without its dist/.../*.js, or newer than it; or tsconfig.json newer
+ * than the oldest output. Everything it says goes to stderr, the compiler's output too, so the
+ * command after it owns stdout (`npm run --silent parity -- --json` prints JSON only).
+ * Exit: 0 (current, or compiled), the compiler's exit code when it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const roots = ['src', 'harness', 'bench'];
+
+function* sources(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* sources(p);
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) yield p;
+  }
+}
+
+/** why dist/ is stale (the first reason found), or null when it is current */
+function staleReason() {
+  let oldest = Infinity;
+  for (const r of roots) {
+    if (!existsSync(join(root, r))) continue;
+    for (const src of sources(join(root, r))) {
+      const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
+      if (!existsSync(out)) return `${relative(root, out)} is missing`;
+      const o = statSync(out).mtimeMs;
+      if (statSync(src).mtimeMs > o) return `${relative(root, src)} changed since it was compiled`;
+      oldest = Math.min(oldest, o);
+    }
+  }
+  if (statSync(join(root, 'tsconfig.json')).mtimeMs > oldest) return 'tsconfig.json changed since the last build';
+  return null;
+}
+
+const why = staleReason();
+if (why) {
+  process.stderr.write(`build-if-stale: ${why}; compiling (tsc -p tsconfig.json)\n`);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 2, 2] });
+  process.exitCode = r.status ?? 2;
+}
