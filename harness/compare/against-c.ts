@@ -40,6 +40,7 @@ import type { LibmDiagnosis } from './libm.js';
 import { DEFAULT_IMAGE_GATE } from '../replay.js';
 import { writeSummary } from '../report/summary.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
+import { annotateGates, compareHeatmaps, compareTolerances, writeComparePage } from '../report/page.js';
 import { gitCommit, machine, shellLine as cmd, toolVersion } from '../env.js';
 import { InputError, NotReproducibleError, SideError } from '../contract.js';
 import {
@@ -328,6 +329,8 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
       const pa = intensityPng(a.image, fpixels, spixels, vmax), pb = intensityPng(b.image, fpixels, spixels, vmax), pd = differencePng(b.image, a.image, fpixels, spixels);
       ev.write('a.png', pa.png); ev.write('b.png', pb.png); ev.write('diff.png', pd.png);
       previews = { c: 'a.png', ts: 'b.png', diff: 'diff.png', intensity_scale: pa.scale.note, difference_scale: pd.scale.note };
+      // heatmaps with axes and colour bars (harness/report): their captions become the scales; the raw previews keep theirs
+      previews = { ...previews, raw_intensity_scale: pa.scale.note, raw_difference_scale: pd.scale.note, ...await compareHeatmaps(ev, a.image, b.image, fpixels, spixels, [tracedPixel], { a: 'build A', b: 'build B' }) };
     }
     const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
     const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
@@ -337,12 +340,13 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
         return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
       }),
     })).filter((x) => x.points.length);
-    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0: build B vs build A`, series, '|Δ| (build A vs build B)'));
+    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0: build B vs build A`, series, '|Δ| (build A vs build B)', compareTolerances(tol, divTol)));
     ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
 
     // verdict and delta_metrics.json
     const pass = j.pass;
     const git = gitCommit();
+    annotateGates(j.gates, j.full?.metrics);
     const against = againstCLine(A, B);
     const metrics: DeltaMetrics = {
       schema_version: 'nbparity.delta_metrics/1',
@@ -403,6 +407,7 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
     });
     ev.writeJson('config_snapshot.json', { harness: { args: split.nano, traced_pixel: tracedPixel, vg1_tolerances: tol, divergence_tolerance: divTol, image_gate: gate, timeout_sec: timeoutMs / 1000, repeat_c: repeat }, engine: null, builds: { A: metrics.run.c, B: metrics.run.against_c } });
     writeSummary(ev, metrics);
+    writeComparePage(ev, metrics);
     ev.seal({ exit_code: pass ? 0 : 1, verdict: pass ? 'pass' : 'gate failed' });
     return { dir: ev.path, metrics, exitCode: pass ? 0 : 1 };
   } catch (e) {

@@ -26,6 +26,7 @@ import { DEFAULT_IMAGE_GATE, gatePasses, type ImageGate } from '../replay.js';
 import { loadCase, imageKey, absoluteArgs, verifyReference } from '../reference/cases.js';
 import { writeSummary } from '../report/summary.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
+import { annotateGates, compareHeatmaps, compareTolerances, writeComparePage } from '../report/page.js';
 import { engineCli, gitCommit, machine, shellLine as cmd, toolVersion } from '../env.js';
 import { ContractError, exitCodeFor, InputError, NotReproducibleError, SideError, TraceIncompleteError } from '../contract.js';
 import { runAgainstC } from './against-c.js';
@@ -505,6 +506,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(eng.image, fpixels, spixels, vmax), pd = differencePng(eng.image, cImg, fpixels, spixels);
       ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
       previews = { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note };
+      // heatmaps with axes and colour bars (harness/report): their captions become the scales; the raw previews keep theirs
+      previews = { ...previews, raw_intensity_scale: pc.scale.note, raw_difference_scale: pd.scale.note, ...await compareHeatmaps(ev, cImg, eng.image, fpixels, spixels, [tracedPixel]) };
     }
     const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
     const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
@@ -514,12 +517,13 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
         return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
       }),
     })).filter((x) => x.points.length);
-    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0`, series));
+    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0`, series, undefined, compareTolerances(tol, divTol)));
     ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
 
     // verdict and delta_metrics.json
     const pass = j.pass;
     const git = gitCommit();
+    annotateGates(j.gates, j.full?.metrics);
     const metrics: DeltaMetrics = {
       schema_version: 'nbparity.delta_metrics/1',
       created: new Date().toISOString(),
@@ -576,6 +580,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     ev.writeJson('config_snapshot.json', { harness: { args: split.nano, traced_pixel: tracedPixel, vg1_tolerances: tol, divergence_tolerance: divTol, image_gate: gate, timeout_sec: timeoutMs / 1000, repeat_c: repeat }, engine: eng.summary });
     ev.write('ts.log.txt', readFileSync(eng.run.stderrFile, 'utf8').split('\n').filter((l) => !l.startsWith('TRACE')).join('\n'));
     writeSummary(ev, metrics);
+    writeComparePage(ev, metrics);
     ev.seal({ exit_code: pass ? 0 : 1, verdict: pass ? 'pass' : 'gate failed' });
     return { dir: ev.path, metrics, exitCode: pass ? 0 : 1 };
   } catch (e) {

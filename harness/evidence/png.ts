@@ -1,10 +1,11 @@
 /**
- * PNG previews of float images: a perceptual colour map for intensities (log scale up to a
- * high percentile), a diverging blue-white-red map for differences, each with a colour
+ * PNG previews of float images, one image pixel per detector pixel: a perceptual colour map
+ * for intensities (log scale up to a high percentile, or linear between percentiles for a flat image), a diverging blue-white-red map for differences, each with a colour
  * bar along the bottom edge. Encoded with pngjs.
  */
 import { PNG } from 'pngjs';
 import { quantile } from '../metrics/quantile.js';
+import { fmt } from '../report/format.js';
 
 type RGB = [number, number, number];
 
@@ -20,7 +21,7 @@ function lerpMap(map: RGB[], t: number): RGB {
 
 const percentile = quantile;
 
-export interface Scale { kind: 'log' | 'diverging'; min: number; max: number; note: string }
+export interface Scale { kind: 'log' | 'linear' | 'diverging'; min: number; max: number; note: string }
 
 function encode(width: number, height: number, pixel: (s: number, f: number) => RGB, bar: (t: number) => RGB): Buffer {
   const barH = Math.max(4, Math.round(height / 24));
@@ -35,13 +36,26 @@ function encode(width: number, height: number, pixel: (s: number, f: number) => 
   return PNG.sync.write(png);
 }
 
-/** Intensity heatmap: log1p(value/floor) scaled to the 99.9th percentile, shared scale `vmax` if given. */
+/**
+ * Intensity heatmap. Over decades (Bragg peaks on a dark background): log1p(value/floor) up to
+ * the 99.9th percentile, shared scale `vmax` if given. A nearly flat image (a water
+ * background, whose 1st percentile is within a factor 30 of its top) would be one colour on
+ * that scale, so it is drawn linear between its 0.5th and 99.5th percentiles instead; the
+ * note says which.
+ */
 export function intensityPng(img: Float32Array, fpixels: number, spixels: number, vmax?: number): { png: Buffer; scale: Scale } {
   const top = vmax ?? Math.max(percentile(img, 0.999), 1e-30);
+  const p01 = percentile(img, 0.01);
+  if (p01 > 0 && top / p01 <= 30) {
+    const lo = percentile(img, 0.005), hi0 = percentile(img, 0.995);
+    const hi = hi0 > lo ? hi0 : lo + Math.max(Math.abs(lo) * 1e-6, 1e-30);
+    const png = encode(fpixels, spixels, (s, f) => lerpMap(VIRIDIS, (img[s * fpixels + f] - lo) / (hi - lo)), (t) => lerpMap(VIRIDIS, t));
+    return { png, scale: { kind: 'linear', min: lo, max: hi, note: `linear from ${fmt(lo, 4)} to ${fmt(hi, 4)} photons/pixel (0.5th to 99.5th percentile of this image: a nearly flat image), viridis` } };
+  }
   const floor = top * 1e-3;
   const norm = Math.log1p(top / floor);
   const png = encode(fpixels, spixels, (s, f) => lerpMap(VIRIDIS, Math.log1p(Math.max(0, img[s * fpixels + f]) / floor) / norm), (t) => lerpMap(VIRIDIS, t));
-  return { png, scale: { kind: 'log', min: 0, max: top, note: `log1p(I/${floor.toExponential(2)}) from 0 to ${top.toExponential(3)} (99.9th percentile), viridis` } };
+  return { png, scale: { kind: 'log', min: 0, max: top, note: `log1p(I/${fmt(floor)}) from 0 to ${fmt(top)} photons/pixel (99.9th percentile), viridis` } };
 }
 
 /** Difference heatmap (a − b), symmetric about zero at max |Δ|. */
@@ -50,7 +64,7 @@ export function differencePng(a: Float32Array, b: Float32Array, fpixels: number,
   for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); if (d > m) m = d; }
   const lim = m > 0 ? m : 1;
   const png = encode(fpixels, spixels, (s, f) => { const i = s * fpixels + f; return lerpMap(DIVERGING, 0.5 + (a[i] - b[i]) / (2 * lim)); }, (t) => lerpMap(DIVERGING, t));
-  return { png, scale: { kind: 'diverging', min: -m, max: m, note: m > 0 ? `engine − C from ${(-m).toExponential(3)} (blue) to ${m.toExponential(3)} (red), white = 0` : 'identical images: all white' } };
+  return { png, scale: { kind: 'diverging', min: -m, max: m, note: m > 0 ? `engine − C (absolute, photons/pixel) from ${fmt(-m)} (blue) to ${fmt(m)} (red), white = 0` : 'identical images: all white' } };
 }
 
 /** The intensity scale both previews share, so C and engine look alike when they are. */

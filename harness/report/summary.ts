@@ -1,9 +1,11 @@
 /** comparison_summary.md: what a reviewer reads first. */
 import type { EvidenceDir } from '../evidence/dir.js';
+import { fmt, fmtPercent, fmtRatio, fmtRelFromRatio } from './format.js';
 
 type M = Record<string, any>;
 
-const e = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? String(x) : x === 0 ? '0' : x.toExponential(d));
+// one number format for every report (harness/report/format.ts); `d` + 1 significant digits
+const e = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? String(x) : fmt(x, d + 1));
 
 export function summaryMarkdown(m: M): string {
   const r = m.run, v = m.vg1, img = m.image;
@@ -52,15 +54,20 @@ export function summaryMarkdown(m: M): string {
     lines.push(`The images differ in size; no pixel comparison (the image gate fails).`, '');
     return lines.join('\n');
   }
-  const row = (name: string, x: M) => `| ${name} | ${x.pixels}${x.non_finite_c || x.non_finite_ts ? ` (not finite: ${A} ${x.non_finite_c}, ${B} ${x.non_finite_ts})` : ''} | ${(100 * x.identical_fraction).toFixed(4)}% | ${x.max_ulp} | ${e(x.max_abs)}${x.max_abs_at ? ` at (${x.max_abs_at.slow}, ${x.max_abs_at.fast})` : ''} | ${e(x.max_rel, 2)} | ${x.correlation} | ${e(x.rmse)} | ${x.sum_ratio} | ${x.peaks.matched} matched, mean ${x.peaks.mean_distance.toFixed(2)} px, max ${x.peaks.max_distance.toFixed(2)} px |`;
+  const row = (name: string, x: M) => `| ${name} | ${x.pixels}${x.non_finite_c || x.non_finite_ts ? ` (not finite: ${A} ${x.non_finite_c}, ${B} ${x.non_finite_ts})` : ''} | ${fmtPercent(x.identical_fraction)} | ${x.max_ulp} | ${e(x.max_abs)}${x.max_abs_at ? ` at (${x.max_abs_at.slow}, ${x.max_abs_at.fast})` : ''} | ${e(x.max_rel, 2)} | ${fmtRatio(x.correlation)} | ${e(x.rmse)} | ${fmtRatio(x.sum_ratio)} (${fmtRelFromRatio(x.sum_ratio)}) | ${x.peaks.matched} matched, mean ${fmt(x.peaks.mean_distance)} px, max ${fmt(x.peaks.max_distance)} px |`;
   lines.push(`| region | pixels | bit-identical | max ulp | max \\|Δ\\| | max rel | correlation | RMSE | sum ratio (${B}/${A}) | peaks |`, '|---|---|---|---|---|---|---|---|---|---|');
   lines.push(row('full frame', img.full));
   if (img.roi) lines.push(row(`ROI x ${img.roi.bounds.xmin}–${img.roi.bounds.xmax}, y ${img.roi.bounds.ymin}–${img.roi.bounds.ymax}`, img.roi));
   const pv = img.previews ?? { c: 'c.png', ts: 'ts.png', diff: 'diff.png' };
   lines.push('', `| ${A} | ${B} | ${B} − ${A} |`, '|---|---|---|', `| ![${A}](${pv.c}) | ![${B}](${pv.ts}) | ![difference](${pv.diff}) |`, '');
-  if (img.previews) lines.push(`Intensity scale: ${img.previews.intensity_scale}. Difference scale: ${img.previews.difference_scale}.`, '');
+  if (img.previews?.heatmaps) {
+    const hm = String(img.previews.heatmaps).split(',');
+    lines.push(`Raw previews above (one image pixel per detector pixel): intensity ${img.previews.raw_intensity_scale ?? ''}; difference ${img.previews.raw_difference_scale ?? ''}.`, '');
+    lines.push(`Heatmaps with pixel axes and colour bars (the traced pixel marked; \`index.html\` shows them with their captions):`, '', hm.map((f) => `![${f}](${f}.png)`).join(' '), '');
+    lines.push(`Intensity: ${img.previews.intensity_scale}. Difference: ${img.previews.difference_scale}.${img.previews.zoom_caption ? ` Zoom: ${img.previews.zoom_caption}.` : ''}`, '');
+  } else if (img.previews) lines.push(`Intensity scale: ${img.previews.intensity_scale}. Difference scale: ${img.previews.difference_scale}.`, '');
   const [tc, tt] = cvc ? ['a', 'b'] : ['c', 'ts'];
-  lines.push(`Files: \`delta_metrics.json\` (schema nbparity.delta_metrics/1${cvc ? ', run.mode c-vs-c: its c fields are build A, its engine/ts fields build B' : ''}), \`${tc}.trace.txt\`/\`${tt}.trace.txt\` and their parsed \`*.trace.json\`, \`${tc}.float.bin\`/\`${tt}.float.bin\`, \`commands.txt\`, \`env.json\`, \`config_snapshot.json\`, \`state.json\`; \`sha256sum -c sha256.txt\` and \`nbparity verify\` check them.`, '');
+  lines.push(`Files: \`index.html\` (this report as a page), \`delta_metrics.json\` (schema nbparity.delta_metrics/1${cvc ? ', run.mode c-vs-c: its c fields are build A, its engine/ts fields build B' : ''}), \`${tc}.trace.txt\`/\`${tt}.trace.txt\` and their parsed \`*.trace.json\`, \`${tc}.float.bin\`/\`${tt}.float.bin\`, \`commands.txt\`, \`env.json\`, \`config_snapshot.json\`, \`state.json\`; \`sha256sum -c sha256.txt\` and \`nbparity verify\` check them.`, '');
   return lines.join('\n');
 }
 

@@ -1,24 +1,60 @@
 /**
- * The suite report: index.html with a sortable table of every test, and a page per test
- * with the C, engine and difference images, the per-φ delta plot, the first-divergence
- * sentence and links to the raw evidence. Static and self-contained: inline CSS and JS,
- * relative links only, so it opens from disk.
+ * The suite report: index.html with every test, problems first (regressed, error,
+ * unexpected-pass, libm-limited, c-unreproducible, then known-diff, skipped, ok), filters by
+ * outcome and by tag, a sortable table; and a page per test with the C, engine and difference
+ * heatmaps, the per-φ plot, the first-divergence sentence and links to the raw evidence.
+ * Static and self-contained: inline CSS and JS, relative links only, so it opens from disk.
+ * Numbers go through one helper (harness/report/format.ts).
  */
-import { clip } from '../contract.js';
+import { fmt, fmtPercent, fmtRatio } from '../report/format.js';
+import { STYLE, esc, heatmapSection } from '../report/page.js';
 
-const esc = (s: unknown) => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Outcomes in the order a reader needs them: problems first. */
+export const OUTCOME_ORDER = ['regressed', 'error', 'unexpected-pass', 'libm-limited', 'c-unreproducible', 'known-diff', 'skipped', 'ok'];
+const PROBLEMS = new Set(['regressed', 'error', 'unexpected-pass', 'libm-limited', 'c-unreproducible']);
+const COUNT_KEY: Record<string, string> = { regressed: 'regressed', error: 'error', 'unexpected-pass': 'unexpected_pass', 'libm-limited': 'libm_limited', 'c-unreproducible': 'c_unreproducible', 'known-diff': 'known_diff', skipped: 'skipped', ok: 'ok' };
+const LABEL: Record<string, string> = { 'unexpected-pass': 'unexpected pass', 'c-unreproducible': 'C not reproducible' };
 
-const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
-table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; cursor: pointer; user-select: none; white-space: nowrap; } th.sorted-asc::after { content: ' ▲'; } th.sorted-desc::after { content: ' ▼'; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.ok { color: #176b2c; } .known-diff { color: #8a5a00; } .regressed, .libm-limited, .unexpected-pass, .error, .c-unreproducible { color: #b00020; font-weight: bold; } .skipped { color: #777; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 9px; background: #eee; }
-.images { display: flex; gap: 1em; flex-wrap: wrap; } .images figure { margin: 0; } .images img { image-rendering: pixelated; width: 320px; border: 1px solid #ccc; }
-.plot img { max-width: 720px; border: 1px solid #eee; }
-code { background: #f6f6f6; padding: 0 3px; }
+const rank = (o: string) => { const i = OUTCOME_ORDER.indexOf(o); return i < 0 ? OUTCOME_ORDER.length : i; };
+
+/** Cut a message at a word boundary (never inside a number), with an ellipsis; the caller puts the full text in a title. */
+export function clipWords(s: string, max: number): { text: string; clipped: boolean } {
+  if (s.length <= max) return { text: s, clipped: false };
+  const cut = s.slice(0, max);
+  const at = cut.search(/\s\S*$/);
+  return { text: `${(at > max / 2 ? cut.slice(0, at) : cut.replace(/[\d.eE+-]+$/, '')).trimEnd()}…`, clipped: true };
+}
+
+const SUITE_STYLE = `
+#cases { width: 100%; table-layout: fixed; font-size: 13px; }
+#cases td { overflow-wrap: anywhere; } #cases td.num { white-space: normal; } #cases th { white-space: normal; }
+#cases tr.hidden { display: none; }
+.filters { display: flex; flex-wrap: wrap; gap: .4em 1.2em; align-items: center; margin: .5em 0; }
+.filters label { white-space: nowrap; } #shown { color: #555; }
+td .why { display: block; color: #8a0015; font-weight: bold; }
+`;
+
+const FILTER_JS = `
+(function () {
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#cases tbody tr'));
+  var outcome = '', tag = '';
+  function apply() {
+    var n = 0;
+    rows.forEach(function (r) {
+      var ok = (!outcome || r.getAttribute('data-outcome') === outcome) && (!tag || (' ' + r.getAttribute('data-tags') + ' ').indexOf(' ' + tag + ' ') >= 0);
+      r.classList.toggle('hidden', !ok); if (ok) n++;
+    });
+    document.getElementById('shown').textContent = 'showing ' + n + ' of ' + rows.length;
+    document.querySelectorAll('#counts .badge[data-outcome]').forEach(function (b) { b.classList.toggle('active', b.getAttribute('data-outcome') === outcome && outcome !== ''); });
+    document.getElementById('outcome-filter').value = outcome;
+  }
+  document.querySelectorAll('#counts .badge[data-outcome]').forEach(function (b) {
+    b.addEventListener('click', function () { var o = b.getAttribute('data-outcome'); outcome = outcome === o ? '' : o; apply(); });
+  });
+  document.getElementById('outcome-filter').addEventListener('change', function (e) { outcome = e.target.value; apply(); });
+  document.getElementById('tag-filter').addEventListener('change', function (e) { tag = e.target.value; apply(); });
+  apply();
+})();
 `;
 
 const SORT_JS = `
@@ -45,66 +81,91 @@ type Any = any;
 
 export function pageName(test: string): string { return `pages/${test.replace(/[^A-Za-z0-9_.-]+/g, '_')}.html`; }
 
+/** Why an image gate failed, in relative terms (max rel, sum ratio − 1), from the gate's `explain`. */
+function imageWhy(m: Any): string {
+  const g = (m?.gates ?? []).find((x: Any) => x.name === 'image');
+  return g && !g.pass ? `image: ${g.explain ?? g.detail}` : '';
+}
+
 export function indexHtml(summary: Any): string {
   const c = summary.counts;
-  const rows = summary.results.map((r: Any) => {
+  const results = [...summary.results].sort((a: Any, b: Any) => rank(a.outcome) - rank(b.outcome) || String(a.test).localeCompare(String(b.test)));
+  const tags = [...new Set(results.flatMap((r: Any) => r.tags as string[]))].sort();
+  const rows = results.map((r: Any) => {
     const m = r.metrics ?? {};
-    const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? ['', ''] : [String(x), x === 0 ? '0' : Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5 ? x.toExponential(digits) : x.toPrecision(digits + 4)]);
-    const cells = [
+    const num = (x: number | null | undefined, f: (x: number) => string = (v) => fmt(v)) => (x === null || x === undefined || Number.isNaN(x) ? ['', '—'] : [String(x), f(x)]);
+    const why = imageWhy(m);
+    const full = [why, (m.first_divergence && !r.message ? m.first_divergence : r.message ?? '').replace(/^First divergence: /, '')].filter(Boolean).join(' ');
+    const msg = clipWords(r.message || (m.first_divergence ?? '').replace(/^First divergence: /, ''), 360);
+    const cells: Array<[string, string, string?]> = [
       [r.test, `<a href="${esc(pageName(r.test))}">${esc(r.test)}</a>`],
       [r.tags.join(' '), esc(r.tags.join(' '))],
       [r.expected.verdict, esc(r.expected.verdict) + (r.expected.reason ? ` <small>(${esc(r.expected.reason)})</small>` : '')],
-      [r.verdict, esc(r.verdict)],
-      [r.outcome, `<span class="${esc(r.outcome)}">${esc(r.outcome)}</span>`],
-      num(m.correlation, 9), num(m.identical_fraction === undefined ? undefined : 100 * m.identical_fraction, 3), num(m.sum_ratio, 9), num(m.max_dk, 2),
-      [m.first_divergence ?? '', esc(clip((m.first_divergence ?? r.message ?? '').replace(/^First divergence: /, ''), 160))],
-      [String(r.wall_ms / 1000), (r.wall_ms / 1000).toFixed(2)],
+      [`${rank(r.outcome)} ${r.outcome}`, `<span class="${esc(r.outcome)}">${esc(LABEL[r.outcome] ?? r.outcome)}</span><br><small>verdict ${esc(r.verdict)}</small>`],
+      ...[num(m.identical_fraction, fmtPercent), num(m.correlation, fmtRatio), num(m.sum_ratio, fmtRatio), num(m.max_dk)].map(([v, h]) => [v, h, 'num'] as [string, string, string]),
+      [full, `${why ? `<span class="why">${esc(why)}</span>` : ''}<span${msg.clipped ? ` title="${esc(full)}"` : ''}>${esc(msg.text)}</span>`, 'msg'],
+      [String(r.wall_ms / 1000), fmt(r.wall_ms / 1000), 'num'],
     ];
-    return `<tr>${cells.map(([v, h], i) => `<td${i >= 5 && i <= 8 || i === 10 ? ' class="num"' : ''} data-v="${esc(v)}">${h}</td>`).join('')}</tr>`;
+    return `<tr data-outcome="${esc(r.outcome)}" data-tags="${esc(r.tags.join(' '))}">${cells.map(([v, h, cls]) => `<td${cls ? ` class="${cls}"` : ''} data-v="${esc(v)}">${h}</td>`).join('')}</tr>`;
   }).join('\n');
+  const badge = (o: string) => {
+    const n = c[COUNT_KEY[o]] ?? 0;
+    return `<span class="badge ${n ? `nonzero ${PROBLEMS.has(o) ? 'problem' : o}` : 'zero'}" data-outcome="${o}" title="show only ${esc(LABEL[o] ?? o)}">${n} ${esc(LABEL[o] ?? o)}</span>`;
+  };
+  const problems = OUTCOME_ORDER.filter((o) => PROBLEMS.has(o)).reduce((s, o) => s + (c[COUNT_KEY[o]] ?? 0), 0);
   const drift = summary.drift.flags.length
     ? `<ul>${summary.drift.flags.map((f: Any) => `<li class="regressed">${esc(f.test)}: ${esc(f.kind)}: ${esc(f.detail)}</li>`).join('')}</ul>`
-    : `<p>${summary.drift.previous_run ? `No drift against the previous run (${esc(summary.drift.previous_run)}), factor ${summary.drift.factor}.` : 'First run of this suite in the ledger: nothing to compare with.'}</p>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nbparity suite ${esc(summary.suite)}</title><style>${STYLE}</style></head><body>
-<h1>nbparity suite <code>${esc(summary.suite)}</code>: <span class="${summary.exit_code === 0 ? 'ok' : 'regressed'}">${summary.exit_code === 0 ? 'every case meets its expected verdict' : 'REGRESSIONS'}</span></h1>
-<p id="against">${esc(summary.mode === 'live' ? `${summary.against} (${summary.c.dialect}), ${summary.c.compiler}, ${(summary.c.flags ?? []).join(' ')}` : `${summary.against}: traces/reference, no C source configured`)}.
-Run ${esc(summary.run_id)}, ${esc(summary.created)}, nbparity ${esc(summary.tool.version)} at ${esc(String(summary.tool.git_commit).slice(0, 12))}; ${(summary.wall_ms / 1000).toFixed(1)} s.</p>
-${summary.quirks ? `<p id="quirks">${esc(summary.quirks)}.</p>` : ''}
-<p id="counts"><span class="badge">${c.total} tests</span> <span class="badge ok">${c.ok} ok</span> <span class="badge known-diff">${c.known_diff} known-diff</span> <span class="badge regressed">${c.regressed} regressed</span> <span class="badge libm-limited">${c.libm_limited} libm-limited</span> <span class="badge unexpected-pass">${c.unexpected_pass} unexpected pass</span> <span class="badge error">${c.error} error</span> <span class="badge c-unreproducible">${c.c_unreproducible} C not reproducible</span> <span class="badge skipped">${c.skipped} skipped</span></p>
+    : `<p>${summary.drift.previous_run ? `No drift against the previous run (${esc(summary.drift.previous_run)}), factor ${fmt(summary.drift.factor)}.` : 'First run of this suite in the ledger: nothing to compare with.'}</p>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nbparity suite ${esc(summary.suite)}</title><style>${STYLE}${SUITE_STYLE}</style></head><body>
+<h1>nbparity suite <code>${esc(summary.suite)}</code>: <span class="verdict ${summary.exit_code === 0 ? 'pass' : 'fail'}">${summary.exit_code === 0 ? 'every case meets its expected verdict' : `${problems} ${problems === 1 ? 'problem' : 'problems'} (exit ${summary.exit_code})`}</span></h1>
+<p id="against" class="against">${esc(summary.mode === 'live' ? `${summary.against} (${summary.c.dialect}), ${summary.c.compiler}, ${(summary.c.flags ?? []).join(' ')}` : `${summary.against}: traces/reference, no C source configured`)}.
+Run ${esc(summary.run_id)}, ${esc(summary.created)}, nbparity ${esc(summary.tool.version)} at ${esc(String(summary.tool.git_commit).slice(0, 12))}; ${fmt(summary.wall_ms / 1000)} s.</p>
+${summary.quirks ? `<p id="quirks" class="quirks">${esc(summary.quirks)}.</p>` : ''}
+<p id="counts"><span class="badge">${c.total} tests</span> ${OUTCOME_ORDER.map(badge).join(' ')}</p>
 <h2>Drift</h2>${drift}
-<h2>Tests</h2><p><small>Click a column header to sort.</small></p>
-<table class="sortable" id="cases"><thead><tr><th>test</th><th>tags</th><th>expected</th><th>verdict</th><th>outcome</th><th>correlation</th><th>bit-identical %</th><th>sum ratio</th><th>max |Δk_frac|</th><th>first divergence / message</th><th>wall s</th></tr></thead>
+<h2>Tests</h2>
+<div class="filters"><label>outcome <select id="outcome-filter"><option value="">all</option>${OUTCOME_ORDER.map((o) => `<option value="${o}">${esc(LABEL[o] ?? o)} (${c[COUNT_KEY[o]] ?? 0})</option>`).join('')}</select></label>
+<label>tag <select id="tag-filter"><option value="">all</option>${tags.map((t) => `<option value="${esc(t)}">${esc(t)}</option>`).join('')}</select></label>
+<span id="shown"></span><small>Problems first; click a badge to filter, a column header to sort.</small></div>
+<table class="sortable" id="cases"><colgroup><col style="width:13%"><col style="width:8%"><col style="width:9%"><col style="width:9%"><col style="width:7%"><col style="width:9%"><col style="width:8%"><col style="width:6%"><col><col style="width:4.5%"></colgroup>
+<thead><tr><th>test</th><th>tags</th><th>expected</th><th>outcome</th><th>bit-identical</th><th>correlation</th><th>sum ratio</th><th>max |Δk|</th><th>why / first divergence</th><th>wall s</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
 <p>Files: <a href="suite_summary.json">suite_summary.json</a>, <a href="summary.md">summary.md</a>, <a href="junit.xml">junit.xml</a>.</p>
-<script>${SORT_JS}</script></body></html>
+<script>${SORT_JS}${FILTER_JS}</script></body></html>
 `;
 }
 
 export function casePageHtml(summary: Any, r: Any): string {
   const ev = r.evidence ? `../${r.evidence}` : null;
   const m = r.metrics ?? {};
-  const links = ev ? ['state.json', 'comparison_summary.md', 'delta_metrics.json', 'c.trace.txt', 'ts.trace.txt', 'c.trace.json', 'ts.trace.json', 'commands.txt', 'env.json', 'config_snapshot.json', 'c.float.bin', 'ts.float.bin', 'sha256.txt']
-    .map((f) => `<a href="${esc(ev)}/${f}">${f}</a>`).join(' · ') : '';
-  const gates = (m.gates ?? []).map((g: Any) => `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'ok' : 'regressed'}">${g.pass ? 'pass' : 'FAIL'}</td><td>${esc(g.detail)}</td></tr>`).join('');
+  const links = ev ? ['index.html', 'state.json', 'comparison_summary.md', 'delta_metrics.json', 'c.trace.txt', 'ts.trace.txt', 'c.trace.json', 'ts.trace.json', 'commands.txt', 'env.json', 'config_snapshot.json', 'c.float.bin', 'ts.float.bin', 'sha256.txt']
+    .map((f) => `<a href="${esc(ev)}/${f}">${f === 'index.html' ? 'compare page' : f}</a>`).join(' · ') : '';
+  const gates = (m.gates ?? []).map((g: Any) => `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'FAIL'}</td><td class="msg">${g.explain ? `<b>${esc(g.explain)}</b><br>` : ''}${esc(g.detail)}</td></tr>`).join('');
+  const identical = m.identical_fraction === 1;
+  const pv = r.metrics ? {
+    c: 'c.png', ts: 'ts.png', diff: 'diff.png', heatmaps: identical ? 'heatmap_c,heatmap_ts,heatmap_diff' : 'heatmap_c,heatmap_ts,heatmap_diff,heatmap_zoom',
+    intensity_scale: m.intensity_scale, difference_scale: m.difference_scale, zoom_caption: 'every pixel around the largest |Δ|, on the difference scale',
+  } : null;
+  const traced = r.pixels?.[0] ? `traced pixel (slow ${r.pixels[0][0]}, fast ${r.pixels[0][1]})` : 'the traced pixel';
+  const phi = /-phisteps\s+(\d+)/.exec((r.args ?? []).join(' '));
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.test)} — nbparity ${esc(summary.suite)}</title><style>${STYLE}</style></head><body>
 <p><a href="../index.html">← suite ${esc(summary.suite)}</a></p>
-<h1>${esc(r.test)}: <span class="${esc(r.outcome)}">${esc(r.outcome)}</span></h1>
+<h1>${esc(r.test)}: <span class="${esc(r.outcome)}">${esc(LABEL[r.outcome] ?? r.outcome)}</span></h1>
 <p>Expected <b>${esc(r.expected.verdict)}</b>${r.expected.reason ? ` (${esc(r.expected.reason)})` : ''}; verdict <b>${esc(r.verdict)}</b>. Tags: ${esc(r.tags.join(', ') || '—')}.</p>
-${r.message ? `<p class="${esc(r.outcome)}">${esc(r.message)}</p>` : ''}
-<p><code>${esc((r.args ?? []).join(' '))}</code></p>
+${r.message ? `<p id="message" class="${esc(r.outcome)}">${esc(r.message)}</p>` : ''}
+<p id="against" class="against">Against: ${esc(summary.against)}.</p>
+${summary.quirks ? `<p id="quirks" class="quirks">${esc(summary.quirks)}.</p>` : ''}
+<div class="args">Arguments: <code>${esc((r.args ?? []).join(' '))}</code></div>
+${m.correlation !== undefined && m.correlation !== null ? `<p>Image: ${fmtPercent(m.identical_fraction)} bit-identical, correlation ${fmtRatio(m.correlation)}, sum ratio ${fmtRatio(m.sum_ratio)}; max |Δk_frac| ${fmt(m.max_dk)}, max |Δrot_b_y| ${fmt(m.max_rot_b_y)} Å.</p>` : ''}
+${gates ? `<h2>Gates</h2><table id="gates" class="wide"><colgroup><col style="width:11em"><col style="width:5em"><col></colgroup><thead><tr><th>gate</th><th>result</th><th>detail</th></tr></thead><tbody>${gates}</tbody></table>` : ''}
 ${m.first_divergence ? `<h2>First divergence</h2><p id="first-divergence">${esc(m.first_divergence)}</p>` : ''}
 ${m.carryover ? `<p>${esc(m.carryover)}</p>` : ''}
 ${m.explanation ? `<h2>Known cause</h2><p id="explanation">${esc(m.explanation)}</p>` : ''}
-${gates ? `<h2>Gates</h2><table><thead><tr><th>gate</th><th>result</th><th>detail</th></tr></thead><tbody>${gates}</tbody></table>` : ''}
-${ev ? `<h2>Images</h2><div class="images">
-<figure><img src="${esc(ev)}/c.png" alt="C image"><figcaption>C</figcaption></figure>
-<figure><img src="${esc(ev)}/ts.png" alt="engine image"><figcaption>engine</figcaption></figure>
-<figure><img src="${esc(ev)}/diff.png" alt="difference"><figcaption>engine − C</figcaption></figure></div>
-<p><small>Colour bars along the bottom edge. Intensity: ${esc(m.intensity_scale ?? '')}. Difference: ${esc(m.difference_scale ?? '')}.</small></p>
-<h2>Per-φ differences</h2><p class="plot"><img src="${esc(ev)}/delta_per_phi.png" alt="per-phi delta plot"></p>
-<h2>Evidence</h2><p>${links}</p>` : ''}
+${ev && pv ? `<h2>Images</h2>${heatmapSection(pv, `${ev}/`, 'C', 'engine', traced)}
+<h2>Per-φ differences</h2><div class="figs"><figure class="plot"><a href="${esc(ev)}/delta_per_phi.svg"><img src="${esc(ev)}/delta_per_phi.svg" alt="per-phi delta plot"></a><figcaption>|Δ| at the traced pixel${phi && phi[1] === '1' ? ' (one φ step: a bar per quantity against its tolerance)' : ''}; log axis, tolerances drawn.</figcaption></figure></div>` : ''}
+${ev ? `<h2>Evidence</h2><p>${links}</p>` : ''}
 </body></html>
 `;
 }

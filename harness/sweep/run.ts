@@ -22,6 +22,7 @@ import { InputError } from '../contract.js';
 import { DEFAULT_IMAGE_GATE } from '../replay.js';
 import { absoluteArgs, loadCase, verifyReference } from '../reference/cases.js';
 import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
+import { writeSweepPage } from '../report/page.js';
 import { runSide, type RunRecord } from '../run/side.js';
 import { validate } from '../schemas/validate.js';
 import { traceOfPixel, type ParsedTrace } from '../trace/parse.js';
@@ -270,6 +271,8 @@ export async function runSweep(o: SweepOptions) {
     const written = ev.writeJson('dtype_sweep.json', doc);
     validate('dtypeSweep', JSON.parse(readFileSync(written, 'utf8')));
     ev.write('summary.md', sweepMarkdown(doc));
+    // index.html: every traced pixel's plots, float32 − float64 heatmaps with a scale (harness/report/page.ts)
+    await writeSweepPage(ev, doc, { c: cImage, fpixels: det.fpixels, spixels: det.spixels, pairs: pairsOut.map((p) => ({ mode: p.mode, f32: p._a.image!, f64: p._b.image! })) });
     ev.write('commands.txt', [
       `# nbparity sweep at ${ev.stamp}`,
       `cd ${shellLine([cwd])} && ${shellLine(o.invocation ?? ['nbparity', 'sweep', '--', ...o.args])}`,

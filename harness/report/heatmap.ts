@@ -1,0 +1,171 @@
+/**
+ * Heatmaps people read at a glance: the C image, the engine image and their difference drawn
+ * by Vega-Lite (rect marks) to SVG and PNG, with pixel axes (slow and fast pixel index),
+ * colour bars with numbers and units, the traced pixels marked, and a zoomed panel around the
+ * largest difference. The intensity scale adapts: a log scale where the image spans decades
+ * (Bragg peaks on a dark background), a linear scale between robust percentiles where it does
+ * not (a water background, which a log scale to the 99.9th percentile paints one colour).
+ * Detectors larger than MAX_CELLS per side are downsampled for the picture (each cell the
+ * largest value of its block), and the caption says so; the full-resolution raw previews
+ * (c.png, ts.png, diff.png: harness/evidence/png.ts) stay beside them.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { quantile } from '../metrics/quantile.js';
+import { fmt } from './format.js';
+import { renderSpec } from './plots.js';
+
+/** cells per side above which the picture is downsampled */
+export const MAX_CELLS = 128;
+const ZOOM = 25;
+const UNIT = 'photons/pixel';
+const INT_LABEL = "replace(format(datum.value, '.4~g'), 'e+', 'e')";
+const DIFF_LABEL = "datum.value == 0 ? '0' : replace(format(datum.value, '.2~e'), 'e+', 'e')";
+
+export interface IntensityScale { type: 'log' | 'linear'; lo: number; hi: number; caption: string }
+
+/** The colour scale both intensity heatmaps share: log over decades, else linear between robust percentiles. */
+export function intensityScale(a: Float32Array, b?: Float32Array): IntensityScale {
+  const both = b ? Float32Array.from({ length: a.length + b.length }, (_, i) => (i < a.length ? a[i] : b[i - a.length])) : a;
+  const finite = both.filter((x) => Number.isFinite(x));
+  const hi = quantile(finite, 0.999), max = finite.reduce((m, x) => (x > m ? x : m), -Infinity);
+  const p01 = quantile(finite, 0.01), p005 = quantile(finite, 0.005), p995 = quantile(finite, 0.995);
+  if (!(hi > 0) && !(max > 0)) return { type: 'linear', lo: 0, hi: 1, caption: `linear colour scale; every pixel is ${fmt(max)} ${UNIT}` };
+  const top = hi > 0 ? hi : max;
+  // decades between the bulk and the top: a log scale; a flat image: linear between robust percentiles
+  if (p01 <= 0 || top / p01 > 30) {
+    const lo = Math.max(top * 1e-3, p01 > 0 ? p01 : 0);
+    return { type: 'log', lo, hi: top, caption: `log colour scale from ${fmt(lo)} to ${fmt(top)} ${UNIT} (99.9th percentile); values outside drawn at the ends` };
+  }
+  const lo = p005, up = p995 > p005 ? p995 : p005 + Math.max(Math.abs(p005) * 1e-6, 1e-30);
+  return { type: 'linear', lo, hi: up, caption: `linear colour scale from ${fmt(lo, 4)} to ${fmt(up, 4)} ${UNIT} (0.5th to 99.5th percentile: a nearly flat image, its structure stretched); values outside drawn at the ends` };
+}
+
+interface Cell { f: number; s: number; f2: number; s2: number; v: number }
+
+/** Block-downsample to at most MAX_CELLS per side, keeping each block's value of largest |v| (peaks and worst differences survive). */
+function cells(img: ArrayLike<number>, fpixels: number, spixels: number, win?: { f0: number; s0: number; n: number }): { cells: Cell[]; block: number } {
+  const f0 = win?.f0 ?? 0, s0 = win?.s0 ?? 0, fw = win ? Math.min(win.n, fpixels - f0) : fpixels, sw = win ? Math.min(win.n, spixels - s0) : spixels;
+  const block = Math.max(1, Math.ceil(Math.max(fw, sw) / MAX_CELLS));
+  const out: Cell[] = [];
+  for (let s = s0; s < s0 + sw; s += block) {
+    for (let f = f0; f < f0 + fw; f += block) {
+      let v = NaN;
+      for (let ss = s; ss < Math.min(s + block, s0 + sw); ss++) for (let ff = f; ff < Math.min(f + block, f0 + fw); ff++) {
+        const x = img[ss * fpixels + ff];
+        if (Number.isNaN(v) || Math.abs(x) > Math.abs(v)) v = x;
+      }
+      out.push({ f, s, f2: Math.min(f + block, f0 + fw), s2: Math.min(s + block, s0 + sw), v: Number.isFinite(v) ? v : 0 });
+    }
+  }
+  return { cells: out, block };
+}
+
+export interface Marker { slow: number; fast: number; label: string }
+
+function spec(o: { title: string; subtitle: string; cells: Cell[]; fDomain: [number, number]; sDomain: [number, number]; color: Record<string, unknown>; legendTitle: string; markers: Marker[]; width: number }): TopLevelSpec {
+  const fw = o.fDomain[1] - o.fDomain[0], sw = o.sDomain[1] - o.sDomain[0];
+  const width = o.width, height = Math.max(60, Math.round(width * sw / fw));
+  const marks = o.markers.filter((m) => m.fast >= o.fDomain[0] && m.fast < o.fDomain[1] && m.slow >= o.sDomain[0] && m.slow < o.sDomain[1])
+    .map((m) => ({ f: m.fast + 0.5, s: m.slow + 0.5, label: m.label }));
+  const x = { field: 'f', type: 'quantitative', title: 'fast pixel index', scale: { domain: o.fDomain, nice: false, zero: false }, axis: { format: 'd', grid: false } };
+  const y = { field: 's', type: 'quantitative', title: 'slow pixel index', scale: { domain: [o.sDomain[1], o.sDomain[0]], nice: false, zero: false }, axis: { format: 'd', grid: false } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: o.title, subtitle: o.subtitle, anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
+    width, height,
+    config: { view: { stroke: '#888' }, legend: { gradientLength: Math.max(120, height - 20), labelFontSize: 10 } },
+    layer: [
+      {
+        data: { values: o.cells },
+        mark: { type: 'rect', strokeWidth: 0 },
+        encoding: { x, x2: { field: 'f2' }, y, y2: { field: 's2' }, color: { field: 'v', type: 'quantitative', title: o.legendTitle, ...o.color } },
+      },
+      ...(marks.length ? [
+        { data: { values: marks }, mark: { type: 'point', shape: 'square', size: 140, filled: false, color: '#e6007e', strokeWidth: 2, clip: true }, encoding: { x: { field: 'f', type: 'quantitative' }, y: { field: 's', type: 'quantitative' } } },
+        { data: { values: marks }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 8, dy: 6, color: '#e6007e', fontSize: 10, fontWeight: 'bold' }, encoding: { x: { field: 'f', type: 'quantitative' }, y: { field: 's', type: 'quantitative' }, text: { field: 'label' } } },
+      ] : []),
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+export interface HeatmapInput {
+  /** the reference image (C, or build A) and the compared one (engine, or build B) */
+  a: Float32Array; b: Float32Array; fpixels: number; spixels: number;
+  names?: { a: string; b: string };
+  traced: Array<[number, number]>;
+}
+
+export interface HeatmapFigure { file: string; svg: string; png: string; title: string; caption: string }
+export interface Heatmaps { figures: HeatmapFigure[]; intensity: IntensityScale; difference_caption: string; downsampled: number; max_abs: number; max_abs_at: { slow: number; fast: number } | null }
+
+/** Render the heatmaps into `write(name, data)` under `prefix` (heatmap_c, heatmap_ts, heatmap_diff, heatmap_zoom; .svg and .png). */
+export async function writeHeatmaps(write: (name: string, data: string | Uint8Array) => void, h: HeatmapInput, prefix = ''): Promise<Heatmaps> {
+  const A = h.names?.a ?? 'C', B = h.names?.b ?? 'engine';
+  const { fpixels, spixels } = h;
+  const sc = intensityScale(h.a, h.b);
+  const markers = h.traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` }));
+  const diff = new Float64Array(h.a.length);
+  let m = 0, at = -1;
+  for (let i = 0; i < diff.length; i++) { diff[i] = h.b[i] - h.a[i]; const d = Math.abs(diff[i]); if (d > m || (Number.isNaN(d) && at < 0)) { m = d; at = i; } }
+  const worst = at >= 0 && m > 0 ? { slow: Math.floor(at / fpixels), fast: at % fpixels } : null;
+  const full = { fDomain: [0, fpixels] as [number, number], sDomain: [0, spixels] as [number, number] };
+  const ic = cells(h.a, fpixels, spixels), bc = cells(h.b, fpixels, spixels), dc = cells(diff, fpixels, spixels);
+  const down = ic.block > 1 ? `; downsampled for the picture: each cell is the largest value of a ${ic.block}×${ic.block} block (full resolution: the raw PNG previews)` : '';
+  const intensityColor = { scale: { type: sc.type, domain: [sc.lo, sc.hi], scheme: 'viridis', clamp: true, ...(sc.type === 'log' ? {} : { zero: false, nice: false }) }, legend: { labelExpr: INT_LABEL, tickCount: 5 } };
+  const lim = m > 0 ? m : 1;
+  const diffColor = { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: { labelExpr: DIFF_LABEL, tickCount: 5 } };
+  const diffCaption = m > 0
+    ? `signed absolute difference ${B} − ${A} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast}); blue: ${B} lower, red: ${B} higher, white: equal`
+    : `${B} − ${A}: identical images, every difference is 0`;
+  const out: HeatmapFigure[] = [];
+  const emit = async (name: string, title: string, caption: string, s: TopLevelSpec) => {
+    const r = await renderSpec(s, { crisp: true });
+    write(`${prefix}${name}.svg`, r.svg); write(`${prefix}${name}.png`, r.png);
+    out.push({ file: `${prefix}${name}`, svg: `${prefix}${name}.svg`, png: `${prefix}${name}.png`, title, caption });
+  };
+  const width = 300;
+  await emit('heatmap_c', A, `${sc.caption}${down}`, spec({ title: A, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: ic.cells, ...full, color: intensityColor, legendTitle: UNIT, markers, width }));
+  await emit('heatmap_ts', B, `${sc.caption}${down}`, spec({ title: B, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: bc.cells, ...full, color: intensityColor, legendTitle: UNIT, markers, width }));
+  await emit('heatmap_diff', `${B} − ${A}`, `${diffCaption}${down}`, spec({ title: `${B} − ${A}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}` : 'identical: Δ = 0 everywhere', cells: dc.cells, ...full, color: diffColor, legendTitle: `Δ ${UNIT}`, markers: worst ? [...markers, { ...worst, label: 'largest |Δ|' }] : markers, width }));
+  if (worst) {
+    const n = Math.min(ZOOM, fpixels, spixels);
+    const f0 = Math.max(0, Math.min(fpixels - n, worst.fast - (n >> 1))), s0 = Math.max(0, Math.min(spixels - n, worst.slow - (n >> 1)));
+    const zc = cells(diff, fpixels, spixels, { f0, s0, n });
+    await emit('heatmap_zoom', `zoom: largest |Δ|`, `${n}×${n} pixels around the largest |Δ| at (slow ${worst.slow}, fast ${worst.fast}), every pixel drawn; ${diffCaption}`,
+      spec({ title: `${B} − ${A}, zoom`, subtitle: `${n}×${n} pixels around (slow ${worst.slow}, fast ${worst.fast})`, cells: zc.cells, fDomain: [f0, f0 + n], sDomain: [s0, s0 + n], color: diffColor, legendTitle: `Δ ${UNIT}`, markers: [...markers, { ...worst, label: 'largest |Δ|' }], width: 240 }));
+  }
+  return { figures: out, intensity: sc, difference_caption: diffCaption, downsampled: ic.block, max_abs: m, max_abs_at: worst };
+}
+
+/** A signed difference heatmap of two images of one run (float32 − float64), with its own symmetric scale. */
+export async function writeDifferenceHeatmap(write: (name: string, data: string | Uint8Array) => void, name: string, a: Float32Array, b: Float32Array, fpixels: number, spixels: number, labels: { a: string; b: string }, traced: Array<[number, number]>): Promise<HeatmapFigure> {
+  const diff = new Float64Array(a.length);
+  let m = 0, at = -1;
+  for (let i = 0; i < diff.length; i++) { diff[i] = a[i] - b[i]; const d = Math.abs(diff[i]); if (d > m) { m = d; at = i; } }
+  const worst = at >= 0 && m > 0 ? { slow: Math.floor(at / fpixels), fast: at % fpixels, label: 'largest |Δ|' } : null;
+  const c = cells(diff, fpixels, spixels);
+  const lim = m > 0 ? m : 1;
+  const down = c.block > 1 ? `; downsampled: each cell the largest |Δ| of a ${c.block}×${c.block} block` : '';
+  const caption = m > 0 ? `signed absolute difference ${labels.a} − ${labels.b} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${down}` : `${labels.a} − ${labels.b}: identical images, every difference is 0`;
+  const r = await renderSpec(spec({
+    title: `${labels.a} − ${labels.b}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}` : 'identical: Δ = 0 everywhere', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
+    color: { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: { labelExpr: DIFF_LABEL, tickCount: 5 } }, legendTitle: `Δ ${UNIT}`,
+    markers: [...traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), ...(worst ? [worst] : [])], width: 300,
+  }), { crisp: true });
+  write(`${name}.svg`, r.svg); write(`${name}.png`, r.png);
+  return { file: name, svg: `${name}.svg`, png: `${name}.png`, title: `${labels.a} − ${labels.b}`, caption };
+}
+
+/** One intensity heatmap (its own adaptive scale), the traced pixels marked. */
+export async function writeIntensityHeatmap(write: (name: string, data: string | Uint8Array) => void, name: string, img: Float32Array, fpixels: number, spixels: number, title: string, traced: Array<[number, number]>): Promise<HeatmapFigure> {
+  const sc = intensityScale(img);
+  const c = cells(img, fpixels, spixels);
+  const down = c.block > 1 ? `; downsampled: each cell the largest value of a ${c.block}×${c.block} block` : '';
+  const r = await renderSpec(spec({
+    title, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
+    color: { scale: { type: sc.type, domain: [sc.lo, sc.hi], scheme: 'viridis', clamp: true, ...(sc.type === 'log' ? {} : { zero: false, nice: false }) }, legend: { labelExpr: INT_LABEL, tickCount: 5 } }, legendTitle: UNIT,
+    markers: traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), width: 300,
+  }), { crisp: true });
+  write(`${name}.svg`, r.svg); write(`${name}.png`, r.png);
+  return { file: name, svg: `${name}.svg`, png: `${name}.png`, title, caption: `${sc.caption}${down}` };
+}
