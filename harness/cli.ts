@@ -406,6 +406,7 @@ function unknownOption(a: string, command: string, next: string | undefined): Cl
   if (/^-[A-Za-z]/.test(a) && !a.startsWith('--') && TAKES_NANO_ARGS.includes(where)) {
     return new CliUsageError(`${a} is not an option of nbparity ${where}; if it is a nanoBragg argument, put it after -- (nbparity ${where} [options] -- <nanoBragg arguments>)`, command, true);
   }
+  if (name !== a && optionNames(command).includes(name)) return new CliUsageError(`${a}: write ${name} ${a.slice(name.length + 1)} (a space, not =)`, command);
   const s = a.startsWith('-') ? didYouMean(name, optionNames(command)) : null;
   const label = a.startsWith('-') ? 'option' : 'argument';
   return new CliUsageError(`unknown ${label} '${a}'${meant(s)}`, command, !s);

@@ -45,6 +45,7 @@ describe('did you mean', () => {
     [['sweep', '--pixls', '1,2', '--', '-N', '1'], "nbparity sweep: unknown option '--pixls'; did you mean '--pixels'?"],
     [['compare', '--ompthreads', '2', '--', '-N', '1'], "nbparity compare: unknown option '--ompthreads'; did you mean '--omp-threads'?"],
     [['verify', '--jsn', 'reports'], "nbparity verify: unknown option '--jsn'; did you mean '--json'?"],
+    [['suite', 'smoke', '--concurrency=4'], 'nbparity suite: --concurrency=4: write --concurrency 4 (a space, not =)'],
   ])('a misspelt option %j: one line with the option meant, exit 2', (args, line) => {
     const r = nbparity(args);
     expect(r.status).toBe(2);
