@@ -58,3 +58,15 @@ export function fmtPercent(fraction: number | null | undefined): string {
   const decimals = d > 0 && d < 1 ? Math.min(8, Math.ceil(-Math.log10(d)) + 1) : 1;
   return `${p.toFixed(decimals).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}%`;
 }
+
+/**
+ * The same numbers printed the same way in sentences written elsewhere (gate details, first
+ * divergence): a tolerance `0.000001` becomes `1e-6`, `1.490e-9` becomes `1.49e-9`, `0.000e+0`
+ * becomes `0`. Values printed at full precision on purpose (`0.10000000149011612`, a
+ * correlation `0.9999999999287947`) stay as they are.
+ */
+export function tidyNumbers(text: string): string {
+  return String(text)
+    .replace(/(?<![\w.])-?\d\.\d+e[+-]?\d+(?![\w.])/g, (m) => fmt(Number(m)))
+    .replace(/(?<![\w.])-?0\.0{4,}[1-9]\d{0,2}(?![\w.\d])/g, (m) => fmtTol(Number(m)));
+}

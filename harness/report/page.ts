@@ -5,7 +5,7 @@
  * and self-contained (inline CSS, relative links), so index.html opens from disk.
  */
 import type { EvidenceDir } from '../evidence/dir.js';
-import { fmt, fmtPercent, fmtRatio, fmtRelFromRatio, fmtTol } from './format.js';
+import { fmt, fmtPercent, fmtRatio, fmtRelFromRatio, fmtTol, tidyNumbers } from './format.js';
 import { writeDifferenceHeatmap, writeHeatmaps, writeIntensityHeatmap, type HeatmapFigure, type Heatmaps } from './heatmap.js';
 import { deltaPerPhiSpec, renderSpec, type Tolerances } from './plots.js';
 
@@ -78,7 +78,7 @@ function heatmapFields(h: Heatmaps): Record<string, string> {
 
 function gatesTable(gates: M[]): string {
   return `<table id="gates" class="wide"><colgroup><col style="width:11em"><col style="width:5em"><col></colgroup><thead><tr><th>gate</th><th>result</th><th>detail</th></tr></thead><tbody>${gates.map((g) =>
-    `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'FAIL'}</td><td class="msg">${g.explain ? `<b>${esc(g.explain)}</b><br>` : ''}${esc(g.detail)}</td></tr>`).join('')}</tbody></table>`;
+    `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'FAIL'}</td><td class="msg">${g.explain ? `<b>${esc(g.explain)}</b><br>` : ''}${esc(tidyNumbers(g.detail))}</td></tr>`).join('')}</tbody></table>`;
 }
 
 function imageTable(img: M, A: string, B: string): string {
@@ -121,7 +121,7 @@ export function comparePageHtml(m: M): string {
     ...(cvc ? ['a.trace.txt', 'b.trace.txt', 'a.float.bin', 'b.float.bin'] : ['c.trace.txt', 'ts.trace.txt', 'c.trace.json', 'ts.trace.json', 'c.float.bin', 'ts.float.bin'])];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nbparity ${cvc ? 'compare, C against C' : r.mode === 'replay' ? 'replay' : 'compare'}: ${m.verdict.pass ? 'PASS' : 'FAIL'}</title><style>${STYLE}</style></head><body>
 <h1>nbparity ${cvc ? 'compare, C against C' : r.mode === 'replay' ? 'replay' : 'compare'}: ${verdictBadge(m.verdict.pass)}</h1>
-<p id="verdict">${esc(m.verdict.summary)}</p>
+<p id="verdict">${esc(tidyNumbers(m.verdict.summary))}</p>
 <p id="against" class="against">Against: ${esc(r.against)}.</p>
 <p id="quirks" class="quirks">${esc(quirks)}</p>
 <ul>
@@ -132,7 +132,7 @@ ${cvc ? `<li>build A (the reference): ${build(r.c)}</li><li>build B: ${build(r.a
 <h2>Gates</h2>
 ${gatesTable(m.verdict.gates)}
 <h2>First divergence</h2>
-<p id="first-divergence">${esc(m.first_divergence.sentence)}</p>
+<p id="first-divergence">${esc(tidyNumbers(m.first_divergence.sentence))}</p>
 <p>${esc(m.carryover.sentence)}</p>
 ${m.explanation ? `<p id="explanation">Known cause expected: ${esc(m.explanation.cause)}. ${esc(m.explanation.sentence)}</p>` : ''}
 ${m.libm ? `<p id="libm">Math library: <b>${esc(m.libm.verdict)}</b>. ${esc(m.libm.sentence)}</p>` : ''}

@@ -43,7 +43,7 @@ export function deltaPerPhiSpec(title: string, series: Series[], yTitle = '|Δ| 
   const y = { type: 'quantitative', title: yTitle, scale: { type: 'log' }, axis: { labelExpr: LOG_LABEL } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `log axis; exact agreement (0) drawn at ${fmtTol(LOG_FLOOR)}${rules.length ? '; dashed: tolerance' : ''}`, anchor: 'start' },
+    title: { text: title, subtitle: [`log axis; exact agreement (0) drawn at ${fmtTol(LOG_FLOOR)}${rules.length ? '; dashed: tolerance' : ''}`], anchor: 'start' },
     width: 460, height: 240,
     layer: [
       {
@@ -77,20 +77,20 @@ export function deltaBarsSpec(title: string, series: Series[], yTitle: string, t
   const x = { field: 'quantity', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `one φ step${step !== null ? ` (${step})` : ''}: |Δ| per quantity on a log axis, exact (0) drawn at ${fmtTol(LOG_FLOOR)}; black tick: tolerance`, anchor: 'start' },
+    title: { text: title, subtitle: [`one φ step${step !== null ? ` (${step})` : ''}: |Δ| per quantity, log axis;`, `exact (0) drawn at ${fmtTol(LOG_FLOOR)}; black tick: its tolerance`], anchor: 'start' },
     width: 460, height: 240,
     data: { values },
     layer: [
       {
-        mark: { type: 'bar', width: { band: 0.5 } },
+        mark: { type: 'bar', width: { band: 0.4 } },
         encoding: {
           x, y: { field: 'delta', ...y }, y2: { field: 'floor' },
           color: { field: 'within', type: 'nominal', title: null, scale: { domain: ['within tolerance', 'beyond tolerance', 'no tolerance'], range: ['#4c9a5b', '#c0392b', '#8c8c8c'] } },
         },
       },
       { mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 10 }, encoding: { x, y: { field: 'delta', ...y }, text: { field: 'label' } } },
-      { transform: [{ filter: 'isValid(datum.tol)' }], mark: { type: 'tick', color: 'black', thickness: 2, bandSize: 40 }, encoding: { x, y: { field: 'tol', ...y } } },
-      { transform: [{ filter: 'isValid(datum.tol)' }], mark: { type: 'text', align: 'left', dx: 22, fontSize: 10 }, encoding: { x, y: { field: 'tol', ...y }, text: { field: 'tol_label' } } },
+      { transform: [{ filter: 'isValid(datum.tol)' }], mark: { type: 'tick', color: 'black', thickness: 2, size: 56 }, encoding: { x, y: { field: 'tol', ...y } } },
+      { transform: [{ filter: 'isValid(datum.tol)' }], mark: { type: 'text', align: 'left', baseline: 'middle', dx: 31, fontSize: 10, fontStyle: 'italic' }, encoding: { x, y: { field: 'tol', ...y }, text: { field: 'tol_label' } } },
     ],
   } as unknown as TopLevelSpec;
 }

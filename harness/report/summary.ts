@@ -1,6 +1,6 @@
 /** comparison_summary.md: what a reviewer reads first. */
 import type { EvidenceDir } from '../evidence/dir.js';
-import { fmt, fmtPercent, fmtRatio, fmtRelFromRatio } from './format.js';
+import { fmt, fmtPercent, fmtRatio, fmtRelFromRatio, tidyNumbers } from './format.js';
 
 type M = Record<string, any>;
 
@@ -29,7 +29,7 @@ export function summaryMarkdown(m: M): string {
   lines.push(`- traced pixel: (slow ${r.traced_pixel.slow}, fast ${r.traced_pixel.fast}), ${r.traced_pixel.chosen}`);
   lines.push(`- arguments: \`${r.nanobragg_args.join(' ')}\``, '');
   lines.push('## Gates', '', '| gate | result | detail |', '|---|---|---|');
-  for (const g of m.verdict.gates) lines.push(`| ${g.name} | ${g.pass ? 'pass' : '**FAIL**'} | ${String(g.detail).replace(/\|/g, '\\|')} |`);
+  for (const g of m.verdict.gates) lines.push(`| ${g.name} | ${g.pass ? 'pass' : '**FAIL**'} | ${g.explain ? `**${g.explain}**; ` : ''}${tidyNumbers(String(g.detail)).replace(/\|/g, '\\|')} |`);
   lines.push('', '## Trace', '', m.first_divergence.sentence, '', m.carryover.sentence, '');
   if (m.explanation) lines.push(`Known cause expected: ${m.explanation.cause}. ${m.explanation.sentence}`, '');
   if (m.libm) lines.push(cvc ? `Math library: **not judged** (verdict ${m.libm.verdict}): ${String(m.libm.sentence).replace(/^libm: not judged: /, '')}` : `Math library: **${m.libm.verdict}**. ${m.libm.sentence} (math calls logged: C ${m.libm.calls.c}, engine ${m.libm.calls.engine}; ${m.libm.calls.paired} with the same function and argument on both sides, ${m.libm.calls.differing} of them with different results.)`, '');

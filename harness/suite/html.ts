@@ -6,7 +6,7 @@
  * Static and self-contained: inline CSS and JS, relative links only, so it opens from disk.
  * Numbers go through one helper (harness/report/format.ts).
  */
-import { fmt, fmtPercent, fmtRatio } from '../report/format.js';
+import { fmt, fmtPercent, fmtRatio, tidyNumbers } from '../report/format.js';
 import { STYLE, esc, heatmapSection } from '../report/page.js';
 
 /** Outcomes in the order a reader needs them: problems first. */
@@ -84,7 +84,7 @@ export function pageName(test: string): string { return `pages/${test.replace(/[
 /** Why an image gate failed, in relative terms (max rel, sum ratio − 1), from the gate's `explain`. */
 function imageWhy(m: Any): string {
   const g = (m?.gates ?? []).find((x: Any) => x.name === 'image');
-  return g && !g.pass ? `image: ${g.explain ?? g.detail}` : '';
+  return g && !g.pass ? `image: ${g.explain ?? tidyNumbers(g.detail)}` : '';
 }
 
 export function indexHtml(summary: Any): string {
@@ -95,8 +95,9 @@ export function indexHtml(summary: Any): string {
     const m = r.metrics ?? {};
     const num = (x: number | null | undefined, f: (x: number) => string = (v) => fmt(v)) => (x === null || x === undefined || Number.isNaN(x) ? ['', '—'] : [String(x), f(x)]);
     const why = imageWhy(m);
-    const full = [why, (m.first_divergence && !r.message ? m.first_divergence : r.message ?? '').replace(/^First divergence: /, '')].filter(Boolean).join(' ');
-    const msg = clipWords(r.message || (m.first_divergence ?? '').replace(/^First divergence: /, ''), 360);
+    const text = tidyNumbers(r.message || (m.first_divergence ?? '').replace(/^First divergence: /, ''));
+    const full = [why, text].filter(Boolean).join(' ');
+    const msg = clipWords(text, 360);
     const cells: Array<[string, string, string?]> = [
       [r.test, `<a href="${esc(pageName(r.test))}">${esc(r.test)}</a>`],
       [r.tags.join(' '), esc(r.tags.join(' '))],
@@ -142,7 +143,7 @@ export function casePageHtml(summary: Any, r: Any): string {
   const m = r.metrics ?? {};
   const links = ev ? ['index.html', 'state.json', 'comparison_summary.md', 'delta_metrics.json', 'c.trace.txt', 'ts.trace.txt', 'c.trace.json', 'ts.trace.json', 'commands.txt', 'env.json', 'config_snapshot.json', 'c.float.bin', 'ts.float.bin', 'sha256.txt']
     .map((f) => `<a href="${esc(ev)}/${f}">${f === 'index.html' ? 'compare page' : f}</a>`).join(' · ') : '';
-  const gates = (m.gates ?? []).map((g: Any) => `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'FAIL'}</td><td class="msg">${g.explain ? `<b>${esc(g.explain)}</b><br>` : ''}${esc(g.detail)}</td></tr>`).join('');
+  const gates = (m.gates ?? []).map((g: Any) => `<tr><td>${esc(g.name)}</td><td class="${g.pass ? 'pass' : 'fail'}">${g.pass ? 'pass' : 'FAIL'}</td><td class="msg">${g.explain ? `<b>${esc(g.explain)}</b><br>` : ''}${esc(tidyNumbers(g.detail))}</td></tr>`).join('');
   const identical = m.identical_fraction === 1;
   const pv = r.metrics ? {
     c: 'c.png', ts: 'ts.png', diff: 'diff.png', heatmaps: identical ? 'heatmap_c,heatmap_ts,heatmap_diff' : 'heatmap_c,heatmap_ts,heatmap_diff,heatmap_zoom',
@@ -154,13 +155,13 @@ export function casePageHtml(summary: Any, r: Any): string {
 <p><a href="../index.html">← suite ${esc(summary.suite)}</a></p>
 <h1>${esc(r.test)}: <span class="${esc(r.outcome)}">${esc(LABEL[r.outcome] ?? r.outcome)}</span></h1>
 <p>Expected <b>${esc(r.expected.verdict)}</b>${r.expected.reason ? ` (${esc(r.expected.reason)})` : ''}; verdict <b>${esc(r.verdict)}</b>. Tags: ${esc(r.tags.join(', ') || '—')}.</p>
-${r.message ? `<p id="message" class="${esc(r.outcome)}">${esc(r.message)}</p>` : ''}
+${r.message ? `<p id="message" class="${esc(r.outcome)}">${esc(tidyNumbers(r.message))}</p>` : ''}
 <p id="against" class="against">Against: ${esc(summary.against)}.</p>
 ${summary.quirks ? `<p id="quirks" class="quirks">${esc(summary.quirks)}.</p>` : ''}
 <div class="args">Arguments: <code>${esc((r.args ?? []).join(' '))}</code></div>
 ${m.correlation !== undefined && m.correlation !== null ? `<p>Image: ${fmtPercent(m.identical_fraction)} bit-identical, correlation ${fmtRatio(m.correlation)}, sum ratio ${fmtRatio(m.sum_ratio)}; max |Δk_frac| ${fmt(m.max_dk)}, max |Δrot_b_y| ${fmt(m.max_rot_b_y)} Å.</p>` : ''}
 ${gates ? `<h2>Gates</h2><table id="gates" class="wide"><colgroup><col style="width:11em"><col style="width:5em"><col></colgroup><thead><tr><th>gate</th><th>result</th><th>detail</th></tr></thead><tbody>${gates}</tbody></table>` : ''}
-${m.first_divergence ? `<h2>First divergence</h2><p id="first-divergence">${esc(m.first_divergence)}</p>` : ''}
+${m.first_divergence ? `<h2>First divergence</h2><p id="first-divergence">${esc(tidyNumbers(m.first_divergence))}</p>` : ''}
 ${m.carryover ? `<p>${esc(m.carryover)}</p>` : ''}
 ${m.explanation ? `<h2>Known cause</h2><p id="explanation">${esc(m.explanation)}</p>` : ''}
 ${ev && pv ? `<h2>Images</h2>${heatmapSection(pv, `${ev}/`, 'C', 'engine', traced)}
