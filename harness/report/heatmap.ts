@@ -113,7 +113,8 @@ export async function writeHeatmaps(write: (name: string, data: string | Uint8Ar
   const down = ic.block > 1 ? `; downsampled for the picture: each cell is the largest value of a ${ic.block}×${ic.block} block (full resolution: the raw PNG previews)` : '';
   const intensityColor = { scale: { type: sc.type, domain: [sc.lo, sc.hi], scheme: 'viridis', clamp: true, ...(sc.type === 'log' ? {} : { zero: false, nice: false }) }, legend: { labelExpr: INT_LABEL, tickCount: 5 } };
   const lim = m > 0 ? m : 1;
-  const diffColor = { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: { labelExpr: DIFF_LABEL, tickCount: 5 } };
+  // identical images: no colour bar (its ±1 would mean nothing)
+  const diffColor = { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: m > 0 ? { labelExpr: DIFF_LABEL, tickCount: 5 } : null };
   const diffCaption = m > 0
     ? `signed absolute difference ${B} − ${A} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast}); blue: ${B} lower, red: ${B} higher, white: equal`
     : `${B} − ${A}: identical images, every difference is 0`;
@@ -149,7 +150,7 @@ export async function writeDifferenceHeatmap(write: (name: string, data: string 
   const caption = m > 0 ? `signed absolute difference ${labels.a} − ${labels.b} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${down}` : `${labels.a} − ${labels.b}: identical images, every difference is 0`;
   const r = await renderSpec(spec({
     title: `${labels.a} − ${labels.b}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}` : 'identical: Δ = 0 everywhere', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
-    color: { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: { labelExpr: DIFF_LABEL, tickCount: 5 } }, legendTitle: `Δ ${UNIT}`,
+    color: { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: m > 0 ? { labelExpr: DIFF_LABEL, tickCount: 5 } : null }, legendTitle: `Δ ${UNIT}`,
     markers: [...traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), ...(worst ? [worst] : [])], width: 300,
   }), { crisp: true });
   write(`${name}.svg`, r.svg); write(`${name}.png`, r.png);

@@ -27,11 +27,11 @@ export function clipWords(s: string, max: number): { text: string; clipped: bool
 
 const SUITE_STYLE = `
 #cases { width: 100%; table-layout: fixed; font-size: 13px; }
-#cases td { overflow-wrap: anywhere; } #cases td.num { white-space: normal; } #cases th { white-space: normal; }
+#cases td { overflow-wrap: anywhere; } #cases td.num { white-space: nowrap; overflow-wrap: normal; } #cases th { white-space: normal; }
 #cases tr.hidden { display: none; }
 .filters { display: flex; flex-wrap: wrap; gap: .4em 1.2em; align-items: center; margin: .5em 0; }
 .filters label { white-space: nowrap; } #shown { color: #555; }
-td .why { display: block; color: #8a0015; font-weight: bold; }
+td .why { display: block; color: #8a0015; font-weight: bold; } td .why.soft { color: #8a5a00; font-weight: normal; }
 `;
 
 const FILTER_JS = `
@@ -104,7 +104,7 @@ export function indexHtml(summary: Any): string {
       [r.expected.verdict, esc(r.expected.verdict) + (r.expected.reason ? ` <small>(${esc(r.expected.reason)})</small>` : '')],
       [`${rank(r.outcome)} ${r.outcome}`, `<span class="${esc(r.outcome)}">${esc(LABEL[r.outcome] ?? r.outcome)}</span><br><small>verdict ${esc(r.verdict)}</small>`],
       ...[num(m.identical_fraction, fmtPercent), num(m.correlation, fmtRatio), num(m.sum_ratio, fmtRatio), num(m.max_dk)].map(([v, h]) => [v, h, 'num'] as [string, string, string]),
-      [full, `${why ? `<span class="why">${esc(why)}</span>` : ''}<span${msg.clipped ? ` title="${esc(full)}"` : ''}>${esc(msg.text)}</span>`, 'msg'],
+      [full, `${why ? `<span class="why${PROBLEMS.has(r.outcome) ? '' : ' soft'}">${esc(why)}</span>` : ''}<span${msg.clipped ? ` title="${esc(full)}"` : ''}>${esc(msg.text)}</span>`, 'msg'],
       [String(r.wall_ms / 1000), fmt(r.wall_ms / 1000), 'num'],
     ];
     return `<tr data-outcome="${esc(r.outcome)}" data-tags="${esc(r.tags.join(' '))}">${cells.map(([v, h, cls]) => `<td${cls ? ` class="${cls}"` : ''} data-v="${esc(v)}">${h}</td>`).join('')}</tr>`;
@@ -128,7 +128,7 @@ ${summary.quirks ? `<p id="quirks" class="quirks">${esc(summary.quirks)}.</p>` :
 <div class="filters"><label>outcome <select id="outcome-filter"><option value="">all</option>${OUTCOME_ORDER.map((o) => `<option value="${o}">${esc(LABEL[o] ?? o)} (${c[COUNT_KEY[o]] ?? 0})</option>`).join('')}</select></label>
 <label>tag <select id="tag-filter"><option value="">all</option>${tags.map((t) => `<option value="${esc(t)}">${esc(t)}</option>`).join('')}</select></label>
 <span id="shown"></span><small>Problems first; click a badge to filter, a column header to sort.</small></div>
-<table class="sortable" id="cases"><colgroup><col style="width:13%"><col style="width:8%"><col style="width:9%"><col style="width:9%"><col style="width:7%"><col style="width:9%"><col style="width:8%"><col style="width:6%"><col><col style="width:4.5%"></colgroup>
+<table class="sortable" id="cases"><colgroup><col style="width:12%"><col style="width:8.5%"><col style="width:9%"><col style="width:8.5%"><col style="width:6.5%"><col style="width:10.5%"><col style="width:7%"><col style="width:6.5%"><col><col style="width:4.5%"></colgroup>
 <thead><tr><th>test</th><th>tags</th><th>expected</th><th>outcome</th><th>bit-identical</th><th>correlation</th><th>sum ratio</th><th>max |Δk|</th><th>why / first divergence</th><th>wall s</th></tr></thead>
 <tbody>
 ${rows}
