@@ -12,7 +12,10 @@ import { causeIn, phiState } from '../compare/causes.js';
 import { fingerprint, fingerprintLine, type Fingerprint } from '../fingerprint/run.js';
 import { defaultProfile, type QuirkProfile, type QuirkState } from '../../src/quirks/catalogue.js';
 import { exitCodeFor, InputError, NotReproducibleError } from '../contract.js';
-import { checkFolder, EvidenceDir } from '../evidence/dir.js';
+import { checkFolder, EvidenceDir, listFiles } from '../evidence/dir.js';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '../../src/index.js';
 import { gitCommit, toolVersion } from '../env.js';
 import { loadCase, referenceRoot } from '../reference/cases.js';
 import { validate } from '../schemas/validate.js';
@@ -42,6 +45,8 @@ export interface SuiteOptions {
   failOnDrift?: boolean;
   /** after sealing, keep only the newest N complete report folders of this suite (the current one included) */
   keep?: number;
+  /** store each test's float images gzipped (X.bin → X.bin.gz), links and the test folder's seal updated */
+  compress?: boolean;
 }
 
 /** libm-limited: expected to pass, failed, and the math library is the proven cause (harness/compare/libm.ts); still a failure (exit 1) */
@@ -137,6 +142,7 @@ export async function runSuite(o: SuiteOptions) {
           repeatC: mode === 'live' ? 'auto' : 1, expectCause: cause?.id,
         });
         const m = r.metrics;
+        const compressed = o.compress ? compressImages(r.dir) : [];
         const verdict = m.verdict.pass ? 'pass' : 'fail';
         const expl = m.explanation as { present_in_c: boolean | null; explained: boolean; sentence: string } | null;
         const expected = effectiveExpectation(c, phiMode, expl ? expl.present_in_c : m.carryover.detected, m.run.quirks?.engine_profile);
@@ -147,7 +153,7 @@ export async function runSuite(o: SuiteOptions) {
           : verdict === 'pass' ? 'unexpected-pass' : expl?.explained ? 'known-diff' : 'regressed';
         const failed = m.verdict.gates.filter((g: { pass: boolean }) => !g.pass).map((g: { name: string }) => g.name);
         finish({
-          verdict, outcome, evidence: relative(ev.path, r.dir),
+          verdict, outcome, evidence: relative(ev.path, r.dir), ...(compressed.length ? { compressed } : {}),
           message: outcome === 'regressed' ? (expected.verdict === 'known-diff' ? `expected a known difference (${expected.reason}); ${expl?.sentence ?? 'no explanation was computed'}` : `expected pass; failed ${failed.join(', ')}. ${m.first_divergence.sentence}`) :
             outcome === 'unexpected-pass' ? `expected a known difference (${expected.reason}) but every gate passed` :
             outcome === 'known-diff' ? `failed ${failed.join(', ')}. ${expl!.sentence}` :
@@ -207,6 +213,32 @@ export async function runSuite(o: SuiteOptions) {
   }
 }
 
+/**
+ * --compress: gzip a test folder's float images (c.float.bin, ts.float.bin, *.bin.as-written)
+ * to X.bin.gz (`gunzip -k` gives the file back byte for byte), point its HTML pages at the .gz,
+ * and seal the folder again over what is now there (sha256.txt, as the evidence folder writes
+ * it), so `nbparity verify` and `sha256sum -c` check the compressed files. Returns the names
+ * compressed (without .gz).
+ */
+export function compressImages(dir: string): string[] {
+  const names = readdirSync(dir).filter((f) => /\.bin$|\.bin\.as-written$/.test(f) && lstatSync(join(dir, f)).isFile()).sort();
+  if (!names.length) return [];
+  for (const f of names) {
+    writeFileAtomic(join(dir, `${f}.gz`), gzipSync(readFileSync(join(dir, f)), { level: 6 }));
+    rmSync(join(dir, f));
+  }
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.html'))) writeFileAtomic(join(dir, f), relinkCompressed(readFileSync(join(dir, f), 'utf8'), names));
+  const files = listFiles(dir).filter((f) => f !== 'sha256.txt').sort();
+  writeFileAtomic(join(dir, 'sha256.txt'), files.map((f) => `${createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')}  ${f}`).join('\n') + '\n');
+  return names;
+}
+
+function relinkCompressed(html: string, names: string[]): string {
+  let out = html;
+  for (const n of names) out = out.split(`${n}"`).join(`${n}.gz"`).split(`>${n}<`).join(`>${n}.gz<`);
+  return out;
+}
+
 /** counts per outcome and the contract's exit over all tests: an input error (2) before a side failure (3) before a gate (1) */
 export function countResults(results: any[]): { counts: Record<string, number>; exitCode: 0 | 1 | 2 | 3 } {
   const counts: Record<string, number> = { total: results.length, ok: 0, known_diff: 0, regressed: 0, libm_limited: 0, unexpected_pass: 0, error: 0, c_unreproducible: 0, skipped: 0 };
@@ -242,7 +274,7 @@ export function writeSuiteReport(ev: EvidenceDir, summary: Record<string, any>):
     out: r.outcome === 'known-diff' ? r.message : undefined,
   })), summary.wall_ms / 1000));
   mkdirSync(join(ev.path, 'pages'), { recursive: true });
-  for (const r of results) ev.write(pageName(r.test), casePageHtml(summary, r));
+  for (const r of results) ev.write(pageName(r.test), relinkCompressed(casePageHtml(summary, r), r.compressed ?? []));
   ev.write('index.html', indexHtml(summary));
   ev.write('summary.md', suiteMarkdown(summary));
   const gateExit = countResults(results).exitCode;
