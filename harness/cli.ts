@@ -23,6 +23,11 @@ import { clip, exitCodeFor, InputError, type ContractError } from './contract.js
 import { writeFileAtomic } from '../src/index.js';
 import { fingerprint, fingerprintLine, type Fingerprint } from './fingerprint/run.js';
 import { replayRecord, toRecord } from './fingerprint/record.js';
+import { readdirSync } from 'node:fs';
+import { distance as levenshtein } from 'fastest-levenshtein';
+import { ENGINE_OPTION_NAMES } from '../src/config/argv.js';
+import { loadSuite } from './suite/table.js';
+import { gitCommit, toolVersion } from './env.js';
 
 /** nbparity fingerprint: one build (cached), a record of it, or replays of records */
 async function fingerprintCommand(o: Cli): Promise<number> {
@@ -89,8 +94,8 @@ async function mergeCommand(o: Cli): Promise<number> {
 
 /** nbparity suite / parity */
 async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
-  let file = o.suiteArgs![0];
-  if (!existsSync(file) && /^[A-Za-z0-9_-]+$/.test(file)) file = join(projectRoot(), 'harness', 'suites', `${file}.csv`);
+  const file = suiteFile(o.suiteArgs![0]); // a file, or NAME of harness/suites/NAME.csv; else the suites there, nearest first
+  checkSuiteCases(file, o.cases);
   let bar: cliProgress.SingleBar | null = null;
   const r = await runSuite({
     suite: file, mode: o.liveMode ?? 'auto', cSource: o.cSource, noFingerprint: o.noFingerprint, cc: o.cc, cflags: o.cflags, concurrency: o.concurrency, timeoutSec: o.timeout,
@@ -151,6 +156,8 @@ commands:
   verify    re-check evidence folders: state and sha256 seal (incomplete, interrupted, tampered)
   fingerprint  which entries of the quirk catalogue your C build has, fixes, or could not be told
 
+nbparity help [COMMAND] (or COMMAND --help): what it does and every option; nbparity --version.
+Engine options (--phi-carryover-mode, --quirk, --quirks, --dtype, --libm, --c-threads) go after --.
 Every command takes --help and --json. Exit codes (README, "The exit-code contract"):
   0 pass (complete, finite, verified evidence; every gate passes)   1 a gate failed
   2 usage or input error (incl. a configured C that is missing, compile or instrumentation
@@ -231,7 +238,7 @@ Finds your nanoBragg.c, instruments a copy for traces when it has none (the hoid
 fork is used as it is, with -DTRACING), compiles it and caches the binary by the sha256 of
 the source, the compiler version and the flags.
 `,
-  sweep: `usage: nbparity sweep [--dtypes float32,float64] [--modes spec,c-parity] [--pixels "S,F;S,F"] [options] -- <nanoBragg arguments>
+  sweep: `usage: nbparity sweep [--dtypes float32,float64] [--modes spec,c-parity] [--pixels "S,F;S,F"] [--allow-logic-limited] [options] -- <nanoBragg arguments>
 
 Runs the C once (float64, instrumented, all pixels traced, OMP_NUM_THREADS fixed) and the
 engine in every dtype × φ-mode cell (in parallel, up to the number of cores), then per
@@ -244,13 +251,19 @@ tolerance is 1e-6 (--tol-abs, --tol-rel). Writes reports/<initiative>/<stamp>/ w
 dtype_sweep.json (schema nbparity.dtype_sweep/1), summary.md, per-cell evidence, plots of
 |Δ| per φ step (log axis) and float32-vs-float64 image differences.
 
+Traced pixels: --pixels, else -trace_pixel among the nanoBragg arguments, else (as compare does)
+the brightest pixel of an engine pre-run with the C build's quirks; the output says which.
+Exit: 0 when no verdict is logic-limited, 1 when one is (more precision will not close the gap),
+unless --allow-logic-limited (exit 0 then, the verdicts unchanged); 2 usage, 3 a side failed.
+
 The C build is fingerprinted (nbparity fingerprint): every quirk-catalogue entry but the φ mode
 (the cells' --modes) is set as the build has it, unless --quirk/--quirks among the arguments set
 it; --no-fingerprint leaves them at the engine's default.
 
 options: --c-source PATH, --case ID (replay against a recorded reference instead of a C),
          --omp-threads N, --timeout SEC, --concurrency N, --initiative NAME (default sweep),
-         --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --no-fingerprint, --json
+         --reports DIR, --vg1 MODE:k=TOL,rot_b_y=TOL, --tol-abs X, --tol-rel X, --no-fingerprint,
+         --allow-logic-limited (exit 0 even when a verdict is logic-limited), --json
 `,
   suite: `usage: nbparity suite SUITE.csv|SUITE.jsonl|NAME [options]
        nbparity suite generate FACTORS.json [-o SUITE.csv]
@@ -329,7 +342,7 @@ cached with the compiled build; compare, sweep and suite use it to set the engin
 or how it failed) with provenance. --replay-record decides a record again with this engine, without
 the C; exit 1 when the verdicts differ from the recorded ones.
 `,
-  parity: `usage: nbparity parity [--c-source PATH] [--reports DIR] [--json]
+  parity: `usage: nbparity parity [--c-source PATH] [--live | --replay] [--reports DIR] [--json]
 
 The main job: the smoke suite (harness/suites/smoke.csv), live when a nanoBragg.c is present,
 replayed against the recorded references otherwise. Prints the report's path.
@@ -340,6 +353,104 @@ class UsageError extends InputError { override name = 'UsageError'; }
 /** where the options end (the '--' before the nanoBragg arguments) */
 const dd = (argv: string[]) => { const i = argv.indexOf('--'); return i < 0 ? argv.length : i; };
 
+// ---- a CLI that helps: did-you-mean, misplaced engine options, usage of the command at hand ----
+
+/** A usage error of one command: `usage` adds that command's usage lines under the message. */
+class CliUsageError extends UsageError {
+  constructor(message: string, readonly command: string, readonly usage = false) { super(message); }
+}
+/** every command (each has its help text), and help */
+const commandNames = () => [...Object.keys(HELP).filter(Boolean), 'help'];
+/** the commands whose nanoBragg arguments (and engine options) come after `--` */
+const TAKES_NANO_ARGS = ['compare', 'replay', 'trace', 'sweep'];
+
+/** `candidates` nearest to `word` first (Levenshtein, ties alphabetical). */
+export function nearestFirst(word: string, candidates: string[]): string[] {
+  const d = new Map(candidates.map((c) => [c, levenshtein(word.toLowerCase(), c.toLowerCase())]));
+  return [...new Set(candidates)].sort((a, b) => d.get(a)! - d.get(b)! || a.localeCompare(b));
+}
+/** The one candidate close enough to be what `word` meant (a typo: a third of its letters; or a prefix), else null. */
+export function didYouMean(word: string, candidates: string[]): string | null {
+  const bare = (s: string) => s.replace(/^-+/, '').toLowerCase();
+  const w = bare(word);
+  if (!w) return null;
+  const best = nearestFirst(w, candidates.map(bare));
+  const found = (b: string) => candidates.find((c) => bare(c) === b) ?? null;
+  if (best.length && levenshtein(w, best[0]) <= Math.max(1, Math.floor(w.length / 3))) return found(best[0]);
+  const prefixed = candidates.filter((c) => bare(c).startsWith(w));
+  return w.length >= 3 && prefixed.length === 1 ? prefixed[0] : null;
+}
+const meant = (s: string | null) => (s ? `; did you mean '${s}'?` : '');
+
+/** The options a command's help names (those first), then every other command's. */
+function optionNames(command: string): string[] {
+  const of = (t: string) => [...t.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*|-o)\b/g)].map((m) => m[1]);
+  const own = of(HELP[command] ?? '');
+  const all = Object.values(HELP).flatMap(of);
+  const engine = new Set(ENGINE_OPTION_NAMES);
+  return [...new Set([...own, ...all, '--help', '--json', '--version'])].filter((n) => !engine.has(n) || HARNESS_TOO.has(n));
+}
+/** engine options that are also an option of the harness somewhere (--dtype of replay --all) */
+const HARNESS_TOO = new Set(['--dtype']);
+
+/** An option the parser does not know: did you mean, an engine option before `--`, a nanoBragg argument before `--`. */
+function unknownOption(a: string, command: string, next: string | undefined): CliUsageError {
+  const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+  const where = command || 'compare';
+  if (ENGINE_OPTION_NAMES.includes(name)) {
+    const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : next !== undefined && !next.startsWith('-') ? next : '';
+    const example = `${name}${value ? ` ${value}` : ''}`;
+    if (!TAKES_NANO_ARGS.includes(where)) return new CliUsageError(`${name} is an engine option, and nbparity ${command} takes none${command === 'suite' || command === 'parity' ? ' (a suite case sets them in its args column)' : ''}`, command);
+    return new CliUsageError(`${name} is an engine option: put it after -- (nbparity ${where} [options] -- <nanoBragg arguments> ${example})`, command);
+  }
+  if (/^-[A-Za-z]/.test(a) && !a.startsWith('--') && TAKES_NANO_ARGS.includes(where)) {
+    return new CliUsageError(`${a} is not an option of nbparity ${where}; if it is a nanoBragg argument, put it after -- (nbparity ${where} [options] -- <nanoBragg arguments>)`, command, true);
+  }
+  if (name !== a && optionNames(command).includes(name)) return new CliUsageError(`${a}: write ${name} ${a.slice(name.length + 1)} (a space, not =)`, command);
+  const s = a.startsWith('-') ? didYouMean(name, optionNames(command)) : null;
+  const label = a.startsWith('-') ? 'option' : 'argument';
+  return new CliUsageError(`unknown ${label} '${a}'${meant(s)}`, command, !s);
+}
+
+/** The usage lines of a command (its help up to the first blank line), or the list of commands. */
+function usageOf(command: string): string {
+  if (!command || !HELP[command]) return HELP[''].split('\n\n').slice(0, 2).join('\n\n') + '\n\nnbparity help COMMAND: what a command does and every option it takes\n';
+  return `${HELP[command].split('\n\n')[0]}\n(nbparity help ${command}: every option)\n`;
+}
+
+/** A recorded reference case by id or folder, or a usage error naming the nearest ids. */
+function checkCase(id: string): void {
+  if (existsSync(join(id, 'case.json')) || existsSync(join(projectRoot(), 'traces', 'reference', id, 'case.json'))) return;
+  const dir = join(projectRoot(), 'traces', 'reference');
+  const ids = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'case.json'))) : [];
+  throw new CliUsageError(`no recorded reference case '${id}'${meant(didYouMean(id, ids))} (cases: ${nearestFirst(id, ids).join(', ')})`, '');
+}
+
+/** A suite by file or bare NAME (harness/suites/NAME.csv|jsonl), or a usage error listing the suites, nearest first. */
+function suiteFile(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const dir = join(projectRoot(), 'harness', 'suites');
+  for (const ext of ['.csv', '.jsonl']) if (/^[A-Za-z0-9_-]+$/.test(arg) && existsSync(join(dir, arg + ext))) return join(dir, arg + ext);
+  const names = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(csv|jsonl)$/.test(f)).map((f) => f.replace(/\.(csv|jsonl)$/, '')) : [];
+  const bare = arg.replace(/^.*\//, '').replace(/\.(csv|jsonl)$/, '');
+  throw new CliUsageError(`no suite '${arg}'${meant(didYouMean(bare, names))} (suites in harness/suites: ${nearestFirst(bare, names).join(', ')}; or a path to a .csv/.jsonl)`, 'suite');
+}
+
+/** Every --case of a suite run names a case of the suite, or a usage error with the nearest ids. */
+function checkSuiteCases(file: string, cases: string[]): void {
+  if (!cases.length) return;
+  let ids: string[];
+  try { ids = loadSuite(file).cases.map((c) => c.id); } catch { return; } // the suite's own error comes from the run
+  const bad = cases.find((c) => !ids.includes(c));
+  if (bad) throw new CliUsageError(`no case '${bad}' in ${file}${meant(didYouMean(bad, ids))} (cases: ${nearestFirst(bad, ids).slice(0, 12).join(', ')}${ids.length > 12 ? `, … ${ids.length - 12} more` : ''})`, 'suite');
+}
+
+/** nbparity --version: the package version, and the git commit when this is a checkout */
+function versionLine(): string {
+  const g = gitCommit();
+  return `nbparity ${toolVersion()}${g.commit !== 'unknown' ? ` (git ${g.commit.slice(0, 12)}${g.dirty ? ', with uncommitted changes' : ''})` : ''}\n`;
+}
+
 interface Cli {
   command: string; help: boolean; json: boolean; rest: string[];
   cSource?: string; againstC?: string; cc?: string; cflags?: string[]; omp?: number; timeout?: number; initiative?: string; reports?: string; repeatC?: number | 'auto';
@@ -348,6 +459,7 @@ interface Cli {
   liveMode?: 'live' | 'replay'; ledger?: string; driftFactor?: number; out?: string;
   shard?: string; noLedger?: boolean; failOnDrift?: boolean; keep?: number; compress?: boolean;
   dtypes?: Array<'float32' | 'float64'>; modes?: PhiMode[]; pixels?: Array<[number, number]>; concurrency?: number; tolAbs?: number; tolRel?: number;
+  version?: boolean; topic?: string; allowLogicLimited?: boolean;
 }
 
 export function parseCli(argv: string[]): Cli {
@@ -360,6 +472,8 @@ export function parseCli(argv: string[]): Cli {
     const value = () => { const v = head[++i]; if (v === undefined) throw new UsageError(`${a} needs a value`); return v; };
     const num = (min: number) => { const v = Number(value()); if (!Number.isFinite(v) || v < min) throw new UsageError(`${a} needs a number >= ${min}`); return v; };
     if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--version' || a === '-V') o.version = true;
+    else if (a === '--allow-logic-limited') o.allowLogicLimited = true;
     else if (a === '--json') o.json = true;
     else if (a === '--c-source') o.cSource = value();
     else if (a === '--against-c') o.againstC = value();
@@ -386,6 +500,7 @@ export function parseCli(argv: string[]): Cli {
     else if (a === '--divergence-rel') o.divergenceRel = num(0);
     else if (a === '--case') o.cases.push(value());
     else if (a === '--all') o.all = true;
+    else if (a === '--dtype' && o.command !== 'replay' && !(o.command === 'compare' && head.includes('--against-c'))) throw unknownOption(a, o.command, head[i + 1]);
     else if (a === '--dtype') { const v = value(); if (v !== 'float64' && v !== 'float32') throw new UsageError(`--dtype expects float64 or float32`); o.dtype = v; }
     else if (a === '--dtypes') {
       const v = value().split(',').map((x) => x.trim());
@@ -427,10 +542,14 @@ export function parseCli(argv: string[]): Cli {
         t[key] = Number(v);
       }
       o.vg1[m[1] as PhiMode] = t;
-    } else if (!a.startsWith('-') && !o.command) o.command = a;
+    } else if (!a.startsWith('-') && !o.command) {
+      if (!commandNames().includes(a)) throw new CliUsageError(`unknown command '${a}'${meant(didYouMean(a, commandNames()))}`, '', !didYouMean(a, commandNames()));
+      o.command = a;
+    }
+    else if (!a.startsWith('-') && o.command === 'help' && !o.topic) o.topic = a;
     else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify' || o.command === 'merge') && !o.suiteArgs) o.suiteArgs = [a];
     else if (!a.startsWith('-') && (o.command === 'suite' || o.command === 'verify' || o.command === 'merge') && o.suiteArgs) o.suiteArgs.push(a);
-    else throw new UsageError(`unknown option '${a}'`);
+    else throw unknownOption(a, o.command, head[i + 1]);
   }
   return o;
 }
@@ -491,7 +610,19 @@ function verifyCommand(o: Cli): number {
 
 async function main(argv: string[]): Promise<number> {
   let o: Cli;
-  try { o = parseCli(argv); } catch (e) { process.stderr.write(`nbparity: ${(e as Error).message}\n${HELP['']}`); return 2; }
+  try { o = parseCli(argv); } catch (e) {
+    // one line naming the mistake (with what was meant, when that is clear); the usage of the command at hand when it helps
+    const u = e instanceof CliUsageError ? e : null;
+    const command = u ? u.command : argv.slice(0, dd(argv)).find((a) => commandNames().includes(a)) ?? '';
+    process.stderr.write(`nbparity${command ? ` ${command}` : ''}: ${(e as Error).message}\n${!u || u.usage ? usageOf(command) : ''}`);
+    return 2;
+  }
+  if (o.version) { process.stdout.write(versionLine()); return 0; }
+  if (o.command === 'help') {
+    if (o.topic && !HELP[o.topic]) { process.stderr.write(`nbparity help: no command '${o.topic}'${meant(didYouMean(o.topic, commandNames()))}\n`); return 2; }
+    process.stdout.write(HELP[o.topic ?? '']);
+    return 0;
+  }
   const known = Object.keys(HELP).filter(Boolean); // every command has its help text
   if (o.command && !known.includes(o.command)) { process.stderr.write(`nbparity: unknown command '${o.command}'\n${HELP['']}`); return 2; }
   if (o.help || !o.command) { (o.help ? process.stdout : process.stderr).write(HELP[o.command] ?? HELP['']); return o.help ? 0 : 2; }
@@ -575,7 +706,7 @@ async function main(argv: string[]): Promise<number> {
         const results = [];
         const hasMode = o.rest.some((a) => a.startsWith('--phi-carryover-mode'));
         for (const id of o.cases) {
-          resolveCaseDir(id); // a recorded case id, or a folder with case.json
+          checkCase(id); resolveCaseDir(id); // a recorded case id, or a folder with case.json
           for (const mode of hasMode ? [null] : ['c-parity', 'spec']) {
             const args = mode ? [...o.rest, '--phi-carryover-mode', mode] : o.rest;
             const r = await runCompare({ args, replayCase: id, ompThreads: o.omp, repeatC: o.repeatC, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1, divergenceRel: o.divergenceRel, onProgress: progress(o.json), invocation: ['nbparity', ...argv] });
@@ -591,26 +722,28 @@ async function main(argv: string[]): Promise<number> {
       case 'sweep': {
         if (o.rest.length === 0 && o.cases.length === 0) throw new UsageError('sweep needs the nanoBragg arguments after -- (or --case ID)');
         if (o.cases.length > 1) throw new UsageError('sweep takes one --case');
+        if (o.cases.length) checkCase(o.cases[0]);
         const display = sweepDisplay(o.json);
         try {
           const r = await runSweep({
             args: o.rest, dtypes: o.dtypes, modes: o.modes, pixels: o.pixels, cSource: o.cSource, cc: o.cc, cflags: o.cflags, replayCase: o.cases[0],
             ompThreads: o.omp, timeoutSec: o.timeout, concurrency: o.concurrency, initiative: o.initiative, reportsRoot: o.reports, vg1: o.vg1,
             tolerance: { ...(o.tolAbs !== undefined ? { abs: o.tolAbs } : {}), ...(o.tolRel !== undefined ? { rel: o.tolRel } : {}) },
-            invocation: ['nbparity', ...argv], onStep: display.step, noFingerprint: o.noFingerprint,
+            invocation: ['nbparity', ...argv], onStep: display.step, noFingerprint: o.noFingerprint, allowLogicLimited: o.allowLogicLimited,
           });
           display.stop();
           if (o.json) out({ evidence: r.dir, dtype_sweep: r.doc });
           else {
-            process.stdout.write(`${r.doc.conclusion}\n  ${r.doc.run.against}\n  ${r.doc.run.quirks.line}; engine quirks (besides the φ mode of each cell): ${r.doc.run.quirks.summary}\n`);
+            process.stdout.write(`${r.doc.conclusion}\n  ${r.doc.run.against}\n  traced pixel${r.doc.run.pixels.length > 1 ? 's' : ''} ${r.doc.run.pixels.map((p: { slow: number; fast: number }) => `(${p.slow}, ${p.fast})`).join(' ')}: ${r.pixelSource}\n  ${r.doc.run.quirks.line}; engine quirks (besides the φ mode of each cell): ${r.doc.run.quirks.summary}\n`);
             for (const [mode, list] of Object.entries(r.doc.verdicts)) {
               const k = (list as Array<{ quantity: string; verdict: string; ratio: number | null; ratio_infinite: boolean; delta_float64: number | null; delta_float32: number | null }>).find((q) => q.quantity === 'k_frac');
               if (k) process.stdout.write(`  ${mode.padEnd(9)} k_frac: ${k.verdict} (Δ64 ${k.delta_float64}, Δ32 ${k.delta_float32}, r ${k.ratio_infinite ? '∞' : k.ratio})\n`);
             }
             const t = r.doc.timing_ms;
             process.stdout.write(`  time: C ${(t.c / 1000).toFixed(1)} s, engine cells ${(t.engine_cells_wall / 1000).toFixed(1)} s, report ${(t.reporting / 1000).toFixed(1)} s, total ${(t.total / 1000).toFixed(1)} s\n  evidence: ${r.dir}\n`);
+            if (r.logicLimited.length) process.stdout.write(r.exitCode ? `  ${chalk.red('exit 1')}: ${r.logicLimited.length} logic-limited (${r.logicLimited.slice(0, 4).join(', ')}${r.logicLimited.length > 4 ? ', …' : ''}); --allow-logic-limited to exit 0\n` : `  ${r.logicLimited.length} logic-limited, allowed (--allow-logic-limited): exit 0\n`);
           }
-          return 0;
+          return r.exitCode;
         } finally { display.stop(); }
       }
       case 'compare': {
