@@ -40,6 +40,20 @@ export function intensityScale(a: Float32Array, b?: Float32Array): IntensityScal
   return { type: 'linear', lo, hi: up, caption: `linear colour scale from ${fmt(lo, 4)} to ${fmt(up, 4)} ${UNIT} (0.5th to 99.5th percentile: a nearly flat image, its structure stretched); values outside drawn at the ends` };
 }
 
+/**
+ * The colour limit of a difference map: the largest |Δ|, unless a few outliers dwarf the rest
+ * (largest |Δ| more than 4× the 99.9th percentile of the non-zero |Δ|), then that percentile,
+ * so the bulk of the differences stays visible; the caption says which.
+ */
+function diffLimit(diff: Float64Array, m: number): { lim: number; note: string } {
+  if (!(m > 0)) return { lim: 1, note: '' };
+  const nz: number[] = [];
+  for (let i = 0; i < diff.length; i++) { const d = Math.abs(diff[i]); if (d > 0 && Number.isFinite(d)) nz.push(d); }
+  const q = quantile(nz, 0.999);
+  if (Number.isFinite(m) && q > 0 && m > 4 * q) return { lim: q, note: `, colour limit ±${fmt(q)} (99.9th percentile of the non-zero |Δ|: a few larger differences drawn at the ends)` };
+  return { lim: m, note: '' };
+}
+
 interface Cell { f: number; s: number; f2: number; s2: number; v: number }
 
 /** Block-downsample to at most MAX_CELLS per side, keeping each block's value of largest |v| (peaks and worst differences survive). */
@@ -112,11 +126,11 @@ export async function writeHeatmaps(write: (name: string, data: string | Uint8Ar
   const ic = cells(h.a, fpixels, spixels), bc = cells(h.b, fpixels, spixels), dc = cells(diff, fpixels, spixels);
   const down = ic.block > 1 ? `; downsampled for the picture: each cell is the largest value of a ${ic.block}×${ic.block} block (full resolution: the raw PNG previews)` : '';
   const intensityColor = { scale: { type: sc.type, domain: [sc.lo, sc.hi], scheme: 'viridis', clamp: true, ...(sc.type === 'log' ? {} : { zero: false, nice: false }) }, legend: { labelExpr: INT_LABEL, tickCount: 5 } };
-  const lim = m > 0 ? m : 1;
+  const { lim, note: limNote } = diffLimit(diff, m);
   // identical images: no colour bar (its ±1 would mean nothing)
   const diffColor = { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: m > 0 ? { labelExpr: DIFF_LABEL, tickCount: 5 } : null };
   const diffCaption = m > 0
-    ? `signed absolute difference ${B} − ${A} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast}); blue: ${B} lower, red: ${B} higher, white: equal`
+    ? `signed absolute difference ${B} − ${A} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${limNote}; blue: ${B} lower, red: ${B} higher, white: equal`
     : `${B} − ${A}: identical images, every difference is 0`;
   const out: HeatmapFigure[] = [];
   const emit = async (name: string, title: string, caption: string, s: TopLevelSpec) => {
@@ -127,13 +141,15 @@ export async function writeHeatmaps(write: (name: string, data: string | Uint8Ar
   const width = 300;
   await emit('heatmap_c', A, `${sc.caption}${down}`, spec({ title: A, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: ic.cells, ...full, color: intensityColor, legendTitle: UNIT, markers, width }));
   await emit('heatmap_ts', B, `${sc.caption}${down}`, spec({ title: B, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: bc.cells, ...full, color: intensityColor, legendTitle: UNIT, markers, width }));
-  await emit('heatmap_diff', `${B} − ${A}`, `${diffCaption}${down}`, spec({ title: `${B} − ${A}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}` : 'identical: Δ = 0 everywhere', cells: dc.cells, ...full, color: diffColor, legendTitle: `Δ ${UNIT}`, markers: worst ? [...markers, { ...worst, label: 'largest |Δ|' }] : markers, width }));
+  await emit('heatmap_diff', `${B} − ${A}`, `${diffCaption}${down}`, spec({ title: `${B} − ${A}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}${lim < m ? `; colour limit ±${fmt(lim)}` : ''}` : 'identical: Δ = 0 everywhere', cells: dc.cells, ...full, color: diffColor, legendTitle: `Δ ${UNIT}`, markers: worst ? [...markers, { ...worst, label: 'largest |Δ|' }] : markers, width }));
   if (worst) {
     const n = Math.min(ZOOM, fpixels, spixels);
     const f0 = Math.max(0, Math.min(fpixels - n, worst.fast - (n >> 1))), s0 = Math.max(0, Math.min(spixels - n, worst.slow - (n >> 1)));
     const zc = cells(diff, fpixels, spixels, { f0, s0, n });
-    await emit('heatmap_zoom', `zoom: largest |Δ|`, `${n}×${n} pixels around the largest |Δ| at (slow ${worst.slow}, fast ${worst.fast}), every pixel drawn; ${diffCaption}`,
-      spec({ title: `${B} − ${A}, zoom`, subtitle: `${n}×${n} pixels around (slow ${worst.slow}, fast ${worst.fast})`, cells: zc.cells, fDomain: [f0, f0 + n], sDomain: [s0, s0 + n], color: diffColor, legendTitle: `Δ ${UNIT}`, markers: [...markers, { ...worst, label: 'largest |Δ|' }], width: 240 }));
+    // the zoom's own scale: symmetric up to the largest |Δ| (which is in it)
+    const zoomColor = { ...diffColor, scale: { ...diffColor.scale, domain: [-m, m] } };
+    await emit('heatmap_zoom', `zoom: largest |Δ|`, `${n}×${n} pixels around the largest |Δ| at (slow ${worst.slow}, fast ${worst.fast}), every pixel drawn; signed absolute difference ${B} − ${A} in ${UNIT}, linear, symmetric about 0 up to ${fmt(m)}`,
+      spec({ title: `${B} − ${A}, zoom`, subtitle: `${n}×${n} pixels around (slow ${worst.slow}, fast ${worst.fast})`, cells: zc.cells, fDomain: [f0, f0 + n], sDomain: [s0, s0 + n], color: zoomColor, legendTitle: `Δ ${UNIT}`, markers: [...markers, { ...worst, label: 'largest |Δ|' }], width: 240 }));
   }
   return { figures: out, intensity: sc, difference_caption: diffCaption, downsampled: ic.block, max_abs: m, max_abs_at: worst };
 }
@@ -145,11 +161,11 @@ export async function writeDifferenceHeatmap(write: (name: string, data: string 
   for (let i = 0; i < diff.length; i++) { diff[i] = a[i] - b[i]; const d = Math.abs(diff[i]); if (d > m) { m = d; at = i; } }
   const worst = at >= 0 && m > 0 ? { slow: Math.floor(at / fpixels), fast: at % fpixels, label: 'largest |Δ|' } : null;
   const c = cells(diff, fpixels, spixels);
-  const lim = m > 0 ? m : 1;
+  const { lim, note: limNote } = diffLimit(diff, m);
   const down = c.block > 1 ? `; downsampled: each cell the largest |Δ| of a ${c.block}×${c.block} block` : '';
-  const caption = m > 0 ? `signed absolute difference ${labels.a} − ${labels.b} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${down}` : `${labels.a} − ${labels.b}: identical images, every difference is 0`;
+  const caption = m > 0 ? `signed absolute difference ${labels.a} − ${labels.b} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${limNote}${down}` : `${labels.a} − ${labels.b}: identical images, every difference is 0`;
   const r = await renderSpec(spec({
-    title: `${labels.a} − ${labels.b}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}` : 'identical: Δ = 0 everywhere', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
+    title: `${labels.a} − ${labels.b}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}${lim < m ? `; colour limit ±${fmt(lim)}` : ''}` : 'identical: Δ = 0 everywhere', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
     color: { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: m > 0 ? { labelExpr: DIFF_LABEL, tickCount: 5 } : null }, legendTitle: `Δ ${UNIT}`,
     markers: [...traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), ...(worst ? [worst] : [])], width: 300,
   }), { crisp: true });
