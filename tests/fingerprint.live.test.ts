@@ -139,7 +139,7 @@ describe('nbparity fingerprint (CLI, no C needed)', () => {
     const cli = resolve('dist/harness/cli.js');
     const p = spawnSync(process.execPath, [cli, 'fingerprint', '--record', 'bad label!'], { encoding: 'utf8' });
     expect(p.status).toBe(2);
-    expect(p.stderr.split('\n')[0]).toBe("nbparity: --record needs a label of letters, digits, '.', '_' or '-', got 'bad label!'");
+    expect(p.stderr.split('\n')[0]).toBe("nbparity fingerprint: --record needs a label of letters, digits, '.', '_' or '-', got 'bad label!'");
     const q = spawnSync(process.execPath, [cli, 'fingerprint', '--replay-record', 'traces/fingerprints/upstream-main.json', '--record', 'x'], { encoding: 'utf8' });
     expect(q.status).toBe(2);
     expect(q.stderr.trim()).toBe('nbparity fingerprint: --replay-record decides recorded builds again without a C: it takes no --c-source or --record');
