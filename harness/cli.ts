@@ -88,8 +88,19 @@ async function mergeCommand(o: Cli): Promise<number> {
   for (const t of s.results.filter((x: { outcome: string }) => x.outcome !== 'ok')) process.stdout.write(testLine(t.test, t.outcome, t));
   for (const f of s.drift.flags) process.stdout.write(`drift ${f.test}: ${f.kind}: ${f.detail}\n`);
   process.stdout.write(`${c.total} tests: ${c.ok} ok, ${c.known_diff} known-diff, ${c.regressed} regressed, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped (${s.against})\n`);
-  process.stdout.write(`report: ${join(r.dir, 'index.html')}${r.exitCode ? ` (exit ${r.exitCode})` : ''}\n`);
+  process.stdout.write(`report: ${join(r.dir, 'index.html')}${exitNote(r.exitCode, s, o.failOnDrift)}\n`);
   return r.exitCode;
+}
+
+/** Why a suite or merge ends non-zero, after the report's path: " (exit 1: 2 regressed, 7 drift flags with --fail-on-drift)". */
+function exitNote(code: number, s: Record<string, any>, failOnDrift?: boolean): string {
+  if (!code) return '';
+  const c = s.counts;
+  const why = [
+    ...(['regressed', 'unexpected_pass', 'libm_limited', 'error', 'c_unreproducible'] as const).filter((k) => c[k]).map((k) => `${c[k]} ${k.replace(/_/g, ' ').replace('c unreproducible', 'C not reproducible')}`),
+    ...(failOnDrift && s.drift.flags.length ? [`${s.drift.flags.length} drift flag${s.drift.flags.length > 1 ? 's' : ''} with --fail-on-drift`] : []),
+  ];
+  return ` (exit ${code}${why.length ? `: ${why.join(', ')}` : ''})`;
 }
 
 /** nbparity suite / parity */
@@ -120,7 +131,7 @@ async function suiteCommand(o: Cli, argv: string[]): Promise<number> {
   for (const f of s.drift.flags.slice(0, 12)) process.stdout.write(`  ${chalk.red('drift')}          ${f.test}: ${f.kind}: ${f.detail}\n`);
   if (s.drift.flags.length > 12) process.stdout.write(`  ${chalk.red('drift')}          … ${s.drift.flags.length - 12} more in the report\n`);
   process.stdout.write(`${c.total} tests: ${chalk.green(`${c.ok} ok`)}, ${c.known_diff} known-diff, ${c.regressed ? chalk.red(`${c.regressed} regressed`) : '0 regressed'}, ${c.unexpected_pass} unexpected pass, ${c.error} error, ${c.c_unreproducible} C not reproducible, ${c.skipped} skipped; ${(s.wall_ms / 1000).toFixed(1)} s (${s.against})\n`);
-  process.stdout.write(`report: ${join(r.dir, 'index.html')}${r.exitCode ? ` (exit ${r.exitCode})` : ''}\n`);
+  process.stdout.write(`report: ${join(r.dir, 'index.html')}${exitNote(r.exitCode, s, o.failOnDrift)}\n`);
   return r.exitCode;
 }
 import cliProgress from 'cli-progress';
