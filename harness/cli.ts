@@ -98,7 +98,8 @@ function exitNote(code: number, s: Record<string, any>, failOnDrift?: boolean): 
   const c = s.counts;
   const why = [
     ...(['regressed', 'unexpected_pass', 'libm_limited', 'error', 'c_unreproducible'] as const).filter((k) => c[k]).map((k) => `${c[k]} ${k.replace(/_/g, ' ').replace('c unreproducible', 'C not reproducible')}`),
-    ...(failOnDrift && s.drift.flags.length ? [`${s.drift.flags.length} drift flag${s.drift.flags.length > 1 ? 's' : ''} with --fail-on-drift`] : []),
+    // new tests are drift the report shows but --fail-on-drift does not count (driftExit)
+    ...((n) => (failOnDrift && n ? [`${n} drift flag${n > 1 ? 's' : ''} with --fail-on-drift`] : []))(s.drift.flags.filter((f: { kind: string }) => f.kind !== 'new-test').length),
   ];
   return ` (exit ${code}${why.length ? `: ${why.join(', ')}` : ''})`;
 }
