@@ -1,6 +1,6 @@
 /**
  * Heatmaps people read at a glance: the C image, the engine image and their difference drawn
- * by Vega-Lite (rect marks) to SVG and PNG, with pixel axes (slow and fast pixel index),
+ * by Vega-Lite to SVG and PNG (the cells as one embedded raster: renderHeatmap), with pixel axes (slow and fast pixel index),
  * colour bars with numbers and units, the traced pixels marked, and a zoomed panel around the
  * largest difference. The intensity scale adapts: a log scale where the image spans decades
  * (Bragg peaks on a dark background), a linear scale between robust percentiles where it does
@@ -9,10 +9,75 @@
  * largest value of its block), and the caption says so; the full-resolution raw previews
  * (c.png, ts.png, diff.png: harness/evidence/png.ts) stay beside them.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { PNG } from 'pngjs';
 import { quantile } from '../metrics/quantile.js';
 import { fmt } from './format.js';
 import { renderSpec } from './plots.js';
+
+/**
+ * Render a heatmap spec with its cells as ONE embedded raster image: vega computes every cell's
+ * colour (the same scale and legend as a rect per cell), the colours become a PNG (one pixel per
+ * cell, drawn without smoothing), and the figure keeps its axes, colour bar and markers as
+ * vector graphics. A rect per cell made each SVG ~2 MB (a nightly report of 100 tests ~640 MB);
+ * this keeps it near the PNG's size.
+ */
+async function renderHeatmap(s: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
+  const spec = s as unknown as { layer: Array<Record<string, any>> };
+  const cellLayer = spec.layer[0];
+  const cellsIn = cellLayer.data.values as Cell[];
+  if (!cellsIn.length) return renderSpec(s, { crisp: true });
+  // pass 1: the colour of every cell, from vega's own scale
+  const view = new vega.View(vega.parse(compile({ ...(s as object), layer: [cellLayer] } as TopLevelSpec).spec), { renderer: 'none' });
+  await view.runAsync();
+  const fills = new Map<Cell, string>();
+  const walk = (node: any) => {
+    if (!node) return;
+    if (node.marktype === 'rect') for (const it of node.items ?? []) if (it.datum && typeof it.fill === 'string') fills.set(it.datum as Cell, it.fill);
+    for (const it of node.items ?? []) walk(it);
+  };
+  walk((view.scenegraph() as any).root);
+  view.finalize();
+  const fs = [...new Set(cellsIn.map((c) => c.f))].sort((a, b) => a - b), ss = [...new Set(cellsIn.map((c) => c.s))].sort((a, b) => a - b);
+  const col = new Map(fs.map((f, i) => [f, i])), row = new Map(ss.map((v, i) => [v, i]));
+  // each cell k×k pixels (nearest neighbour): the figure stays crisp where a renderer smooths the image
+  const k = Math.max(1, Math.ceil(640 / Math.max(fs.length, ss.length)));
+  const W = fs.length * k, png = new PNG({ width: W, height: ss.length * k });
+  png.data.fill(255);
+  for (const c of cellsIn) {
+    const rgb = parseColour(fills.get(c));
+    const r0 = row.get(c.s)! * k, c0 = col.get(c.f)! * k;
+    for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) {
+      const o = ((r0 + dy) * W + c0 + dx) * 4;
+      png.data[o] = rgb[0]; png.data[o + 1] = rgb[1]; png.data[o + 2] = rgb[2]; png.data[o + 3] = 255;
+    }
+  }
+  const url = `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+  const last = cellsIn[cellsIn.length - 1];
+  const enc = cellLayer.encoding;
+  // pass 2: the raster, plus the two cells that span the colour domain (invisible) for the colour bar
+  const domain = enc.color?.scale?.domain as [number, number] | undefined;
+  const legendCells = domain ? domain.map((v) => ({ ...cellsIn[0], v })) : [cellsIn[0]];
+  const image = {
+    data: { values: [{ f: fs[0], f2: last.f2, s: ss[0], s2: last.s2, url }] },
+    mark: { type: 'image', aspect: false, smooth: false },
+    encoding: { x: enc.x, x2: { field: 'f2' }, y: enc.y, y2: { field: 's2' }, url: { field: 'url', type: 'nominal' } },
+  };
+  const legend = { ...cellLayer, data: { values: legendCells }, mark: { type: 'rect', strokeWidth: 0, opacity: 0 } };
+  // the PNG copy at the figure's own size (the SVG is the one the pages show, sharp at any zoom)
+  return renderSpec({ ...(s as object), layer: [legend, image, ...spec.layer.slice(1)] } as TopLevelSpec, { crisp: true, zoom: 1 });
+}
+
+/** vega's colour strings ("rgb(r, g, b)", "#rrggbb"). */
+function parseColour(c: string | undefined): [number, number, number] {
+  if (!c) return [255, 255, 255];
+  let m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/.exec(c);
+  if (m) return [Math.round(+m[1]), Math.round(+m[2]), Math.round(+m[3])];
+  m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c);
+  if (m) return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
+  throw new Error(`heatmap: unexpected colour '${c}' from vega`);
+}
 
 /** cells per side above which the picture is downsampled */
 export const MAX_CELLS = 128;
@@ -134,7 +199,7 @@ export async function writeHeatmaps(write: (name: string, data: string | Uint8Ar
     : `${B} − ${A}: identical images, every difference is 0`;
   const out: HeatmapFigure[] = [];
   const emit = async (name: string, title: string, caption: string, s: TopLevelSpec) => {
-    const r = await renderSpec(s, { crisp: true });
+    const r = await renderHeatmap(s);
     write(`${prefix}${name}.svg`, r.svg); write(`${prefix}${name}.png`, r.png);
     out.push({ file: `${prefix}${name}`, svg: `${prefix}${name}.svg`, png: `${prefix}${name}.png`, title, caption });
   };
@@ -164,11 +229,11 @@ export async function writeDifferenceHeatmap(write: (name: string, data: string 
   const { lim, note: limNote } = diffLimit(diff, m);
   const down = c.block > 1 ? `; downsampled: each cell the largest |Δ| of a ${c.block}×${c.block} block` : '';
   const caption = m > 0 ? `signed absolute difference ${labels.a} − ${labels.b} in ${UNIT}, linear, symmetric about 0 up to the largest |Δ| ${fmt(m)} at (slow ${worst!.slow}, fast ${worst!.fast})${limNote}${down}` : `${labels.a} − ${labels.b}: identical images, every difference is 0`;
-  const r = await renderSpec(spec({
+  const r = await renderHeatmap(spec({
     title: `${labels.a} − ${labels.b}`, subtitle: m > 0 ? `absolute, ${UNIT}; largest |Δ| ${fmt(m)}${lim < m ? `; colour limit ±${fmt(lim)}` : ''}` : 'identical: Δ = 0 everywhere', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
     color: { scale: { domain: [-lim, lim], scheme: 'redblue', reverse: true, domainMid: 0, clamp: true }, legend: m > 0 ? { labelExpr: DIFF_LABEL, tickCount: 5 } : null }, legendTitle: `Δ ${UNIT}`,
     markers: [...traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), ...(worst ? [worst] : [])], width: 300,
-  }), { crisp: true });
+  }));
   write(`${name}.svg`, r.svg); write(`${name}.png`, r.png);
   return { file: name, svg: `${name}.svg`, png: `${name}.png`, title: `${labels.a} − ${labels.b}`, caption };
 }
@@ -178,11 +243,11 @@ export async function writeIntensityHeatmap(write: (name: string, data: string |
   const sc = intensityScale(img);
   const c = cells(img, fpixels, spixels);
   const down = c.block > 1 ? `; downsampled: each cell the largest value of a ${c.block}×${c.block} block` : '';
-  const r = await renderSpec(spec({
+  const r = await renderHeatmap(spec({
     title, subtitle: sc.type === 'log' ? 'log colour scale' : 'linear colour scale, 0.5–99.5th percentile', cells: c.cells, fDomain: [0, fpixels], sDomain: [0, spixels],
     color: { scale: { type: sc.type, domain: [sc.lo, sc.hi], scheme: 'viridis', clamp: true, ...(sc.type === 'log' ? {} : { zero: false, nice: false }) }, legend: { labelExpr: INT_LABEL, tickCount: 5 } }, legendTitle: UNIT,
     markers: traced.map(([s, f]) => ({ slow: s, fast: f, label: `traced (${s}, ${f})` })), width: 300,
-  }), { crisp: true });
+  }));
   write(`${name}.svg`, r.svg); write(`${name}.png`, r.png);
   return { file: name, svg: `${name}.svg`, png: `${name}.png`, title, caption: `${sc.caption}${down}` };
 }

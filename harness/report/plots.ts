@@ -13,12 +13,12 @@ import { fmt, fmtTol } from './format.js';
 export const LOG_FLOOR = 1e-18;
 
 /** `crisp`: edges not anti-aliased (heatmap cells without seams between them), in the SVG as in the PNG. */
-export async function renderSpec(spec: TopLevelSpec, o: { crisp?: boolean } = {}): Promise<{ svg: string; png: Buffer }> {
+export async function renderSpec(spec: TopLevelSpec, o: { crisp?: boolean; zoom?: number } = {}): Promise<{ svg: string; png: Buffer }> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   let svg = await view.toSVG();
   if (o.crisp) svg = svg.replace(/^<svg /, '<svg shape-rendering="crispEdges" ');
   view.finalize();
-  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
+  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: o.zoom ?? 2 }, font: { loadSystemFonts: true } }).render().asPng();
   return { svg, png: Buffer.from(png) };
 }
 
