@@ -84,7 +84,8 @@ export const MAX_CELLS = 128;
 const ZOOM = 25;
 const UNIT = 'photons/pixel';
 const INT_LABEL = "replace(format(datum.value, '.4~g'), 'e+', 'e')";
-const DIFF_LABEL = "datum.value == 0 ? '0' : replace(format(datum.value, '.2~e'), 'e+', 'e')";
+// plain digits where they read well (4, 0.003), exponents only for very small or large steps (2.5e-7)
+const DIFF_LABEL = "datum.value == 0 ? '0' : abs(datum.value) >= 0.001 && abs(datum.value) < 10000 ? format(datum.value, '.3~g') : replace(format(datum.value, '.2~e'), 'e+', 'e')";
 
 export interface IntensityScale { type: 'log' | 'linear'; lo: number; hi: number; caption: string }
 
