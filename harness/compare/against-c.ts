@@ -34,17 +34,15 @@ import { bannerLoops, phiKey, traceOfPixel, type ParsedTrace } from '../trace/pa
 import { checkComplete } from '../trace/complete.js';
 import { validate } from '../schemas/validate.js';
 import { EvidenceDir } from '../evidence/dir.js';
-import { differencePng, intensityPng, sharedMax } from '../evidence/png.js';
 import { DEFAULT_DIVERGENCE, DEFAULT_VG1, detectCarryover, type CarryoverResult, type FirstDivergence, type Vg1Tolerance } from './traces.js';
 import type { LibmDiagnosis } from './libm.js';
 import { DEFAULT_IMAGE_GATE } from '../replay.js';
 import { writeSummary } from '../report/summary.js';
-import { deltaPerPhiSpec, renderSpec } from '../report/plots.js';
-import { annotateGates, compareHeatmaps, compareTolerances, writeComparePage } from '../report/page.js';
+import { annotateGates, writeComparePage } from '../report/page.js';
 import { gitCommit, machine, shellLine as cmd, toolVersion } from '../env.js';
 import { InputError, NotReproducibleError, SideError } from '../contract.js';
 import {
-  checkTracedPixel, judge, prepareC, readSizedImage, recordFailure, splitArgs, stripCalls, tail,
+  checkTracedPixel, judge, prepareC, readSizedImage, recordFailure, splitArgs, stripCalls, tail, writeComparisonFigures,
   type CompareOptions, type CompareResult, type DeltaMetrics, type EngineSide, type PreparedC, type SideNames,
 } from './run.js';
 
@@ -322,26 +320,9 @@ export async function runAgainstC(o: CompareOptions & { againstC: string }): Pro
 
     // previews and plots
     step = 'report';
-    let previews: Record<string, string> | null = null;
     const { fpixels, spixels } = j;
-    if (a.image.length === b.image.length) {
-      const vmax = sharedMax(a.image, b.image);
-      const pa = intensityPng(a.image, fpixels, spixels, vmax), pb = intensityPng(b.image, fpixels, spixels, vmax), pd = differencePng(b.image, a.image, fpixels, spixels);
-      ev.write('a.png', pa.png); ev.write('b.png', pb.png); ev.write('diff.png', pd.png);
-      previews = { c: 'a.png', ts: 'b.png', diff: 'diff.png', intensity_scale: pa.scale.note, difference_scale: pd.scale.note };
-      // heatmaps with axes and colour bars (harness/report): their captions become the scales; the raw previews keep theirs
-      previews = { ...previews, raw_intensity_scale: pa.scale.note, raw_difference_scale: pd.scale.note, ...await compareHeatmaps(ev, a.image, b.image, fpixels, spixels, [tracedPixel], { a: 'build A', b: 'build B' }) };
-    }
-    const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
-    const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
-      label: n === 'F_latt' ? 'F_latt (relative)' : n,
-      points: step0.filter((p) => p.c.values[n] && p.ts.values[n] && Number.isFinite(p.c.values[n][0]) && Number.isFinite(p.ts.values[n][0])).map((p) => {
-        const d = Math.abs(p.c.values[n][0] - p.ts.values[n][0]);
-        return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
-      }),
-    })).filter((x) => x.points.length);
-    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0: build B vs build A`, series, '|Δ| (build A vs build B)', compareTolerances(tol, divTol)));
-    ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
+    const previews = await writeComparisonFigures(ev, a.image, b.image, j, tracedPixel, tol, divTol,
+      { files: ['a.png', 'b.png'], names: { a: 'build A', b: 'build B' }, titleSuffix: ': build B vs build A', yTitle: '|Δ| (build A vs build B)' });
 
     // verdict and delta_metrics.json
     const pass = j.pass;

@@ -499,26 +499,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 
     // previews and plots
     step = 'report';
-    let previews: Record<string, string> | null = null;
     const { fpixels, spixels } = j;
-    if (cImg.length === eng.image.length) {
-      const vmax = sharedMax(cImg, eng.image);
-      const pc = intensityPng(cImg, fpixels, spixels, vmax), pt = intensityPng(eng.image, fpixels, spixels, vmax), pd = differencePng(eng.image, cImg, fpixels, spixels);
-      ev.write('c.png', pc.png); ev.write('ts.png', pt.png); ev.write('diff.png', pd.png);
-      previews = { c: 'c.png', ts: 'ts.png', diff: 'diff.png', intensity_scale: pc.scale.note, difference_scale: pd.scale.note };
-      // heatmaps with axes and colour bars (harness/report): their captions become the scales; the raw previews keep theirs
-      previews = { ...previews, raw_intensity_scale: pc.scale.note, raw_difference_scale: pd.scale.note, ...await compareHeatmaps(ev, cImg, eng.image, fpixels, spixels, [tracedPixel]) };
-    }
-    const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
-    const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
-      label: n === 'F_latt' ? 'F_latt (relative)' : n,
-      points: step0.filter((p) => p.c.values[n] && p.ts.values[n] && Number.isFinite(p.c.values[n][0]) && Number.isFinite(p.ts.values[n][0])).map((p) => {
-        const d = Math.abs(p.c.values[n][0] - p.ts.values[n][0]);
-        return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
-      }),
-    })).filter((x) => x.points.length);
-    const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0`, series, undefined, compareTolerances(tol, divTol)));
-    ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
+    const previews = await writeComparisonFigures(ev, cImg, eng.image, j, tracedPixel, tol, divTol);
 
     // verdict and delta_metrics.json
     const pass = j.pass;
@@ -589,6 +571,42 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   } finally {
     removeScratch(scratch);
   }
+}
+
+/**
+ * The figures of one comparison: raw previews, heatmaps and the |Δ| per φ step plot. `sides`
+ * names the two sides' files and labels (C and engine by default; build A and build B for C
+ * against C). Previews are null when the images differ in size.
+ */
+export async function writeComparisonFigures(
+  ev: EvidenceDir, ref: Float32Array, cmp: Float32Array, j: { fpixels: number; spixels: number; pairs: ReturnType<typeof pairPhi>['pairs'] },
+  tracedPixel: [number, number], tol: Vg1Tolerance, divTol: { rel: number },
+  sides: { files: [string, string]; names?: { a: string; b: string }; titleSuffix: string; yTitle?: string } = { files: ['c.png', 'ts.png'], titleSuffix: '' },
+): Promise<Record<string, string> | null> {
+  const { fpixels, spixels } = j;
+  let previews: Record<string, string> | null = null;
+  if (ref.length === cmp.length) {
+    const vmax = sharedMax(ref, cmp);
+    const pa = intensityPng(ref, fpixels, spixels, vmax), pb = intensityPng(cmp, fpixels, spixels, vmax), pd = differencePng(cmp, ref, fpixels, spixels);
+    ev.write(sides.files[0], pa.png); ev.write(sides.files[1], pb.png); ev.write('diff.png', pd.png);
+    // heatmaps with axes and colour bars (harness/report): their captions become the scales; the raw previews keep theirs
+    previews = {
+      c: sides.files[0], ts: sides.files[1], diff: 'diff.png', intensity_scale: pa.scale.note, difference_scale: pd.scale.note,
+      raw_intensity_scale: pa.scale.note, raw_difference_scale: pd.scale.note,
+      ...await compareHeatmaps(ev, ref, cmp, fpixels, spixels, [tracedPixel], sides.names),
+    };
+  }
+  const step0 = j.pairs.filter((p) => p.block === 0 && p.source === 0 && p.mos_tic === 0);
+  const series = ['k_frac', 'h_frac', 'l_frac', 'F_latt'].map((n) => ({
+    label: n === 'F_latt' ? 'F_latt (relative)' : n,
+    points: step0.filter((p) => p.c.values[n] && p.ts.values[n] && Number.isFinite(p.c.values[n][0]) && Number.isFinite(p.ts.values[n][0])).map((p) => {
+      const d = Math.abs(p.c.values[n][0] - p.ts.values[n][0]);
+      return { x: p.phi_tic, y: n === 'F_latt' ? (d === 0 ? 0 : d / Math.max(Math.abs(p.c.values[n][0]), 1e-300)) : d };
+    }),
+  })).filter((x) => x.points.length);
+  const plot = await renderSpec(deltaPerPhiSpec(`|Δ| per φ step at pixel (${tracedPixel[0]}, ${tracedPixel[1]}), block 0${sides.titleSuffix}`, series, sides.yTitle, compareTolerances(tol, divTol)));
+  ev.write('delta_per_phi.png', plot.png); ev.write('delta_per_phi.svg', plot.svg);
+  return previews;
 }
 
 /** A parsed trace as written to the evidence: the math calls stay in the trace text, the JSON keeps their count. */

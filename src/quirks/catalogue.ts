@@ -47,18 +47,15 @@ export interface QuirkEntry {
 const BASE = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-lambda', '1', '-distance', '100', '-detpixels', '24', '-pixel', '0.1', '-nonoise', '-nopgm'];
 const base = (...more: string[]) => [...BASE, ...more];
 
-/** P1 structure factors for h,k,l in -3..3 (a smooth, non-symmetric function), for the interpolation probes */
-function probeHkl(): string {
+/** P1 structure factors for h,k,l in -n..n (a smooth, non-symmetric function), for the interpolation probes */
+function hklTable(n: number): string {
   const lines: string[] = [];
-  for (let h = -3; h <= 3; h++) for (let k = -3; k <= 3; k++) for (let l = -3; l <= 3; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
+  for (let h = -n; h <= n; h++) for (let k = -n; k <= n; k++) for (let l = -n; l <= n; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
   return lines.join('\n') + '\n';
 }
-/** a larger table (h,k,l in -13..13) for the race: the beam at the top edge, so the first thread interpolates its rows while the second leaves the table a few rows into its own */
-function raceHkl(): string {
-  const lines: string[] = [];
-  for (let h = -13; h <= 13; h++) for (let k = -13; k <= 13; k++) for (let l = -13; l <= 13; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
-  return lines.join('\n') + '\n';
-}
+const probeHkl = () => hklTable(3);
+/** the race: a larger table (-13..13) and the beam at the top edge, so the first thread interpolates its rows while the second leaves the table a few rows into its own */
+const raceHkl = () => hklTable(13);
 const RACE = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'race.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '48', '-pixel', '0.1', '-Xbeam', '0.05', '-Ybeam', '2.4', '-oversample', '1', '-nonoise', '-nopgm'];
 const INTERP = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'probe.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '24', '-pixel', '0.1', '-oversample', '1', '-nonoise', '-nopgm'];
 
