@@ -28,6 +28,12 @@ engine options (double dash, never passed to or taken from the C):
   --c-threads N                      OMP_NUM_THREADS of the C build that c-parity emulates (default 1)
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
+  --render auto|reference|fast        auto (default): the exact kernel where it applies (float64, square crystal
+                                     shape, no tricubic interpolation, no trace or printout): fast polynomial sines
+                                     with a proven error bound, and every pixel whose float32 value that bound cannot
+                                     decide is rendered again with --libm; the same bits as reference, which runs
+                                     the C's loop as written. fast: opt-in approximation, not bit-identical (README)
+  --fast                             the same as --render fast
   --libm system|cr|v8                the math functions (sin, cos, exp, log, atan2, pow, ...): system = this
                                      machine's C library, the same bits as a C built here (default where it
                                      loads); cr = correctly rounded, in TypeScript (default otherwise); v8 =

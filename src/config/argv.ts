@@ -30,6 +30,8 @@ export type PivotName = 'SAMPLE' | 'BEAM';
 export type ConventionName = 'CUSTOM' | 'ADXV' | 'MOSFLM' | 'XDS' | 'DIALS' | 'DENZO';
 export type XtalShape = 'SQUARE' | 'ROUND' | 'GAUSS' | 'TOPHAT';
 export type PhiMode = 'spec' | 'c-parity';
+export type RenderMode = 'auto' | 'reference' | 'fast';
+export const RENDER_MODES: readonly RenderMode[] = ['auto', 'reference', 'fast'];
 
 /** A bad command line: names the flag (or token) and what is wrong. Exit code 2. */
 export class FlagError extends Error {
@@ -97,6 +99,8 @@ export interface NanoBraggOptions {
   libmLog: boolean;
   /** worker threads for rendering (the result is the same bits as one thread) */
   threads: number;
+  /** --render: auto (the exact kernel where it applies, else the reference loop), reference (the C's loop as written), fast (opt-in approximation) */
+  render: RenderMode;
   /** --max-memory: the memory budget in bytes (null: this machine's memory) */
   maxMemory: number | null;
   /** --strict: what the C reads leniently (junk numbers, unknown flags, missing values) is an error */
@@ -140,7 +144,7 @@ export function defaultOptions(): NanoBraggOptions {
     calculateNoise: true, writePgm: true, intfileScale: 0, pgmScale: 0, adc: 40,
     seed: null, mosaicSeed: -12345678, missetSeed: null, stolFile: null, progress: true,
     tracePixels: [],
-    phiMode: 'spec', quirks: defaultProfile(), cThreads: 1, dtype: 'float64', libm: 'auto', libmLog: false, threads: 1, maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
+    phiMode: 'spec', quirks: defaultProfile(), cThreads: 1, dtype: 'float64', libm: 'auto', libmLog: false, threads: 1, render: 'auto', maxMemory: null, strict: false, printout: false, printoutFpixel: -1, printoutSpixel: -1, mask: null,
     seen: [],
     notes: [],
   };
@@ -471,6 +475,11 @@ const ENGINE_OPTIONS: Record<string, (o: NanoBraggOptions, value: string) => voi
   },
   '--max-memory': (o, v) => { o.maxMemory = parseSize('--max-memory', v); },
   '--strict': (o) => { o.strict = true; },
+  '--render': (o, v) => {
+    if (!(RENDER_MODES as readonly string[]).includes(v)) throw new FlagError('--render', `expects ${RENDER_MODES.join(', ')}, got '${v}'`);
+    o.render = v as RenderMode;
+  },
+  '--fast': (o) => { o.render = 'fast'; },
   '--libm': (o, v) => {
     if (!(LIBM_NAMES as readonly string[]).includes(v)) throw new FlagError('--libm', `expects ${LIBM_NAMES.join(', ')}, got '${v}'`);
     o.libm = v as LibmName;
@@ -502,7 +511,7 @@ export function splitEngineOptions(argv: readonly string[]): { engine: [string, 
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = eq >= 0 ? tok.slice(0, eq) : tok;
-      if (name === '--strict' || name === '--libm-log') { engine.push([name, '']); continue; }
+      if (name === '--strict' || name === '--libm-log' || name === '--fast') { engine.push([name, '']); continue; }
       if (name in ENGINE_OPTIONS) {
         const value = eq >= 0 ? tok.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new FlagError(name, 'missing value');

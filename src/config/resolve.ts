@@ -10,7 +10,7 @@
  * All arithmetic goes through the precision kernel, so float32 mode rounds the set-up too.
  */
 import type { QuirkProfile } from '../quirks/catalogue.js';
-import { FlagError, type NanoBraggOptions } from './argv.js';
+import { FlagError, type NanoBraggOptions, type RenderMode } from './argv.js';
 import { budgetOf, fmtBytes, need } from './budget.js';
 import { precisionFor, type Dtype } from '../math/precision.js';
 import { defaultLibm, libmByName, LibmUnavailableError, type Libm, type LibmName } from '../math/libm/index.js';
@@ -44,6 +44,8 @@ export interface SimulationConfig {
   libm: { name: LibmName; detail: string };
   /** traced runs print each math call (TRACE_TS_LIBM) */
   libmLog: boolean;
+  /** how the image is rendered (--render, --fast): auto, reference or fast (src/physics/kernel.ts) */
+  render: RenderMode;
   /** per entry of the quirk catalogue (src/quirks/catalogue.ts): the C's behaviour or the fix */
   quirks: QuirkProfile;
   beam: Beam; detector: Detector; goniometer: Goniometer; crystal: Crystal; sampling: Sampling; outputs: Outputs;
@@ -146,6 +148,7 @@ export function resolveConfig(o: NanoBraggOptions, opts: { now?: () => number; r
     dtype: o.dtype,
     libm: { name: libm.name, detail: libm.detail },
     libmLog: o.libmLog,
+    render: o.render,
     quirks: { ...o.quirks },
     beam, detector, goniometer, crystal, sampling,
     outputs: {
