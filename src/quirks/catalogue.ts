@@ -53,9 +53,16 @@ function hklTable(n: number): string {
   for (let h = -n; h <= n; h++) for (let k = -n; k <= n; k++) for (let l = -n; l <= n; l++) lines.push(`${h} ${k} ${l} ${(50 + 7 * h + 3 * k - 5 * l + h * k).toFixed(1)}`);
   return lines.join('\n') + '\n';
 }
-const probeHkl = () => hklTable(3);
+/**
+ * A value computed when first asked for, then kept. The probes' HKL tables are read only by the
+ * harness and a few tests; the engine imports this module on every run and never reads them, so
+ * they are built on first read of a probe run's `files` (a getter in the run's literal, which keeps
+ * the key order JSON.stringify and catalogueVersion() see), never at import.
+ */
+const once = <T>(make: () => T): (() => T) => { let v: T | undefined; return () => (v ??= make()); };
+const probeFiles = once(() => ({ 'probe.hkl': hklTable(3) }));
 /** the race: a larger table (-13..13) and the beam at the top edge, so the first thread interpolates its rows while the second leaves the table a few rows into its own */
-const raceHkl = () => hklTable(13);
+const raceFiles = once(() => ({ 'race.hkl': hklTable(13) }));
 const RACE = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'race.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '48', '-pixel', '0.1', '-Xbeam', '0.05', '-Ybeam', '2.4', '-oversample', '1', '-nonoise', '-nopgm'];
 const INTERP = ['-cell', '300', '300', '300', '90', '90', '90', '-hkl', 'probe.hkl', '-N', '2', '-interpolate', '-lambda', '1', '-distance', '100', '-detpixels', '24', '-pixel', '0.1', '-oversample', '1', '-nonoise', '-nopgm'];
 
@@ -104,7 +111,7 @@ export const CATALOGUE: readonly QuirkEntry[] = [
     fixed: 'an out-of-range evaluation uses the nearest structure factor (as the C does for it), and interpolation stays on for every other evaluation',
     fixedBy: [],
     switchable: true, engineDefault: 'c',
-    probe: { what: 'an HKL table of -3..3 and a detector corner beyond it', runs: [{ args: INTERP, files: { 'probe.hkl': probeHkl() } }] },
+    probe: { what: 'an HKL table of -3..3 and a detector corner beyond it', runs: [{ args: INTERP, get files() { return probeFiles(); } }] },
   },
   {
     id: 'C-INTERP-RACE', aliases: [],
@@ -114,7 +121,7 @@ export const CATALOGUE: readonly QuirkEntry[] = [
     fixed: 'not reproducible by any engine: the harness runs such a C twice and refuses to judge when the runs differ (exit 3); with OMP_NUM_THREADS=1 the race cannot happen',
     fixedBy: [],
     switchable: false, engineDefault: 'c',
-    probe: { what: 'an interpolated 48×48 detector whose second OpenMP thread leaves the HKL table a few rows in while the first still interpolates, 2 threads, run five times (a difference shows the race; no difference proves nothing)', runs: [{ args: RACE, files: { 'race.hkl': raceHkl() }, ompThreads: 2 }] },
+    probe: { what: 'an interpolated 48×48 detector whose second OpenMP thread leaves the HKL table a few rows in while the first still interpolates, 2 threads, run five times (a difference shows the race; no difference proves nothing)', runs: [{ args: RACE, get files() { return raceFiles(); }, ompThreads: 2 }] },
   },
   {
     id: 'C-IMPL-BUG-002', aliases: [],
