@@ -6,9 +6,7 @@
  * Loaded once, lazily; a host where it cannot be loaded raises LibmUnavailableError with the
  * reason, and the caller decides whether that is an error (asked for) or a fallback (default).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 
 export class LibmUnavailableError extends Error {}
 
@@ -54,16 +52,9 @@ export function loadSystemLibm(): SystemLibm {
     if (process.platform === 'linux') {
       try { version = `glibc ${(koffi.load('libc.so.6').func('const char *gnu_get_libc_version(void)') as () => string)()} `; } catch { version = 'non-glibc '; }
     }
-    const koffiVersion = (() => {
-      try {
-        let dir = dirname(require.resolve('koffi'));
-        for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-          const p = join(dir, 'package.json');
-          if (existsSync(p)) { const j = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string }; if (j.name === 'koffi') return j.version ?? '?'; }
-        }
-      } catch { /* the version is only reported */ }
-      return '?';
-    })();
+    // koffi checks at load that its native module's version is its package.json version, and exports it:
+    // no need to find and read that package.json (a resolve and a file read on every run)
+    const koffiVersion = typeof koffi.version === 'string' ? koffi.version : '?';
     const lib1 = {
       sin: d1('sin'), cos: d1('cos'), tan: d1('tan'), exp: d1('exp'), log: d1('log'), acos: d1('acos'),
       atan2: d2('atan2'), pow: d2('pow'),
