@@ -16,7 +16,7 @@ import { LibmRecorder } from './math/libm/record.js';
 import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
 import { renderImageParallel } from './physics/parallel.js';
 import {
-  floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmBytes, smvBytes,
+  floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmParts, smvParts,
   type ImageStatistics,
 } from './io/outputs.js';
 
@@ -90,17 +90,17 @@ export function writeOutputs(result: SimulationResult): WrittenOutputs {
   set.push({ flag: '-floatfile', path: O.floatFile, data: floatImageBytes(image) });
   const scale = intfileScale(cfg, stats);
   const ints = intImage(cfg, image, scale);
-  set.push({ flag: '-intfile', path: O.intFile, data: smvBytes(cfg, ints) });
+  set.push({ flag: '-intfile', path: O.intFile, data: smvParts(cfg, ints) });
   const out: WrittenOutputs = { files: [], intfileScale: scale };
   if (O.writePgm) {
     let pgmScale = O.pgmScale;
     if (pgmScale <= 0.0) { pgmScale = scale; if (stats.rmsd > 0.0) pgmScale = 250.0 / (5.0 * stats.rmsd); }
-    set.push({ flag: '-pgmfile', path: O.pgmFile, data: pgmBytes(cfg, image, pgmScale) });
+    set.push({ flag: '-pgmfile', path: O.pgmFile, data: pgmParts(cfg, image, pgmScale) });
     out.pgmScale = pgmScale;
   }
   if (O.writeNoise) {
     const noise = noiseImage(cfg, image, ints, cfg.rng);
-    set.push({ flag: '-noisefile', path: O.noiseFile, data: smvBytes(cfg, noise.pixels) });
+    set.push({ flag: '-noisefile', path: O.noiseFile, data: smvParts(cfg, noise.pixels) });
     out.noise = { photons: noise.photons, overloads: noise.overloads };
   }
   commitOutputs(set);

@@ -23,7 +23,8 @@ export class OutputError extends Error {
   }
 }
 
-export interface PlannedOutput { flag: string; path: string; data: Uint8Array }
+/** `data`: the file's bytes, or its parts in order (a header and an image's pixels: no copy to join them). */
+export interface PlannedOutput { flag: string; path: string; data: Uint8Array | readonly Uint8Array[] }
 
 type Target = { kind: 'file'; real: string } | { kind: 'node'; real: string };
 
@@ -55,12 +56,19 @@ function fail(o: PlannedOutput, e: unknown, where?: string): OutputError {
   return new OutputError(o.flag, o.path, err.code ?? 'error', where ? `${why}, ${where}` : why);
 }
 
-/** Every byte of `data` to an open descriptor (short writes retried; a write that makes no progress is ENOSPC). */
-function writeAll(fd: number, data: Uint8Array, path: string): void {
-  for (let off = 0; off < data.byteLength;) {
-    const n = writeSync(fd, data, off, data.byteLength - off);
-    if (n <= 0) throw Object.assign(new Error(`ENOSPC: no progress writing '${path}' (${off} of ${data.byteLength} bytes)`), { code: 'ENOSPC' });
-    off += n;
+/** Every byte of `data` (its parts in order) to an open descriptor (short writes retried; a write that makes no progress is ENOSPC). */
+function writeAll(fd: number, data: PlannedOutput['data'], path: string): void {
+  const parts = Array.isArray(data) ? (data as readonly Uint8Array[]) : [data as Uint8Array];
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  let done = 0;
+  for (const p of parts) {
+    for (let off = 0; off < p.byteLength;) {
+      const n = writeSync(fd, p, off, p.byteLength - off);
+      if (n <= 0) throw Object.assign(new Error(`ENOSPC: no progress writing '${path}' (${done + off} of ${total} bytes)`), { code: 'ENOSPC' });
+      off += n;
+    }
+    done += p.byteLength;
   }
 }
 

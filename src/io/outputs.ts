@@ -18,6 +18,15 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 
 export interface ImageStatistics { maxI: number; maxIx: number; maxIy: number; avg: number; rms: number; rmsd: number }
 
+/**
+ * The pixels p in 0..n-1 that the C's test `p < lo || p > hi` keeps, as a loop range
+ * [from, to]: the same pixels in the same order, without visiting the rest (a 1-pixel ROI on a
+ * 1024² detector is 1 iteration, not a million). NaN bounds exclude nothing, as in the test.
+ */
+function roiSpan(lo: number, hi: number, n: number): [number, number] {
+  return [lo > 0 ? Math.ceil(lo) : 0, hi < n - 1 ? Math.floor(hi) : n - 1];
+}
+
 /** The C's post-loop statistics (rmsd's second pass covers the ROI, masked or not). */
 export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: RenderStats): ImageStatistics {
   let sumn = s.sumn;
@@ -27,10 +36,10 @@ export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: R
   const rms = Math.sqrt(s.sumsqr / (sumn - 1));
   const { xmin, xmax, ymin, ymax } = cfg.detector.roi;
   const { fpixels, spixels } = cfg.detector;
+  const [f0, f1] = roiSpan(xmin, xmax, fpixels), [s0, s1] = roiSpan(ymin, ymax, spixels);
   let sq = 0, n = 0;
-  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
-    if (fp < xmin || fp > xmax || sp < ymin || sp > ymax) continue;
-    const t = image[sp * fpixels + fp] - avg;
+  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+    const t = image[i] - avg;
     sq += t * t; ++n;
   }
   if (n <= 1) n = 2;
@@ -64,19 +73,26 @@ export function smvHeader(cfg: SimulationConfig): string {
   return (lines.join('\n') + '\n}\f').padEnd(512, ' ');
 }
 
+/**
+ * An SMV file as its two parts, header and pixels, written one after the other (src/io/commit.ts):
+ * the pixels are a view of `pixels`, not a copy.
+ */
+export function smvParts(cfg: SimulationConfig, pixels: Uint16Array): Uint8Array[] {
+  return [Buffer.from(smvHeader(cfg), 'latin1'), new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength)];
+}
+
 export function smvBytes(cfg: SimulationConfig, pixels: Uint16Array): Uint8Array {
-  const header = Buffer.from(smvHeader(cfg), 'latin1');
-  return Buffer.concat([header, Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)]);
+  return Buffer.concat(smvParts(cfg, pixels));
 }
 
 /** The int image: ROI pixels `floorf(float*scale + adc + 0.5)` clamped to [0, 65535]; others 0. */
 export function intImage(cfg: SimulationConfig, image: Float32Array, scale: number): Uint16Array {
   const { fpixels, spixels, roi } = cfg.detector;
+  const adc = cfg.outputs.adc;
   const out = new Uint16Array(fpixels * spixels);
-  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
-    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
-    const i = sp * fpixels + fp;
-    let test = image[i] * scale + cfg.outputs.adc;
+  const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+    let test = image[i] * scale + adc;
     if (test > 65535.0) test = 65535.0;
     if (test < 0.0) test = 0.0;
     out[i] = Math.floor(Math.fround(test + 0.5));
@@ -90,28 +106,32 @@ export function intfileScale(cfg: SimulationConfig, stats: ImageStatistics): num
   return s;
 }
 
-export function pgmBytes(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array {
+/** The PGM file as its two parts, header and pixels (see smvParts). */
+export function pgmParts(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array[] {
   const { fpixels, spixels, roi } = cfg.detector;
   const px = new Uint8Array(fpixels * spixels);
-  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
-    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
-    let t = image[sp * fpixels + fp] * scale;
+  const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+    let t = image[i] * scale;
     if (t > 255.0) t = 255.0;
-    px[sp * fpixels + fp] = t > 0 ? Math.trunc(t) : 0;
+    px[i] = t > 0 ? Math.trunc(t) : 0;
   }
-  const header = Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1');
-  return Buffer.concat([header, px]);
+  return [Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1'), px];
+}
+
+export function pgmBytes(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array {
+  return Buffer.concat(pgmParts(cfg, image, scale));
 }
 
 /** The noise image: Poisson deviates over the ROI in row-major order, + adc, overloads clamped. */
 export function noiseImage(cfg: SimulationConfig, image: Float32Array, intPixels: Uint16Array, rng: NrRandom): { pixels: Uint16Array; photons: number; overloads: number } {
   const { fpixels, spixels, roi } = cfg.detector;
-  const out = Uint16Array.from(intPixels);
+  const out = intPixels.slice(); // a copy (one memcpy; Uint16Array.from would iterate)
   const seed: Seed = { value: cfg.outputs.seed };
   let photons = 0, overloads = 0;
-  for (let sp = 0; sp < spixels; sp++) for (let fp = 0; fp < fpixels; fp++) {
-    if (fp < roi.xmin || fp > roi.xmax || sp < roi.ymin || sp > roi.ymax) continue;
-    const i = sp * fpixels + fp;
+  // row-major over the ROI: the deviates are drawn in the C's order
+  const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
     let test = rng.poidev(image[i], seed);
     photons += test;
     test += cfg.outputs.adc;
