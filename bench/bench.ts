@@ -1,112 +1,202 @@
 #!/usr/bin/env node
 /**
- * npm run bench: the engine against the user's nanoBragg.c, single thread, in one run.
- * Builds the C (cached), then times whole-process wall clock of both on the same
- * arguments (median of N runs after a warm-up) and checks the two float images agree.
+ * npm run bench: the engine against the user's nanoBragg.c (issue #12). Builds the C
+ * (cached), then runs the benchmark matrix (bench/matrix.ts) at each thread count: the C
+ * and each engine variant (exact = --render auto, fast = --fast, optionally reference) as
+ * whole processes on the same arguments, alternating, one warm-up then --runs timed runs;
+ * start-up measured with a one-pixel ROI; peak memory from /usr/bin/time; the machine's load
+ * (other processes' CPU) noted per case after waiting for an idle machine. Every run's image
+ * is checked (bench/checks.ts). With --scaling also the scaling sweeps.
  *
- *   npm run bench [-- --c-source PATH] [--runs N] [--case NAME|all] [--threads N] [--libm P|all] [--json]
- * --threads N runs both on N threads (C: OMP_NUM_THREADS=N; engine: --threads N, and
- * --c-threads N so its c-parity mode matches that C's carry-over). --libm runs the engine with
- * that math-library provider (system, cr, v8; all: each in turn, against the same C timing),
- * to show what exactness costs.
+ * Writes results.json, results.md and the plots (matrix.svg/png, scaling.svg/png) to
+ * reports/bench/<UTC time>/ (or --out DIR); prints the tables (or, with --json, the
+ * results) on stdout. Exit: 0 every check passed, 1 a check failed, 2 usage or input error,
+ * 3 a run failed; 0 with a message when there is no C to compare with (nothing measured).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { exitCodeFor } from '../harness/contract.js';
-import { buildC, candidates, findCSource } from '../harness/c/build.js';
-import { diffImages } from '../harness/metrics/image.js';
-import { LIBM_NAMES } from '../src/index.js';
-
-const BASE = ['-cell', '100', '100', '100', '90', '90', '90', '-N', '5', '-default_F', '100', '-lambda', '6.2', '-distance', '100', '-pixel', '0.1', '-detpixels', '1024'];
-const CASES: Record<string, { args: string[]; mode: 'c-parity' | 'spec'; note: string }> = {
-  phi10: { args: [...BASE, '-phisteps', '10', '-osc', '0.5'], mode: 'c-parity', note: '1024x1024, 10 phi steps (the issue #2 target)' },
-  simple: { args: BASE, mode: 'c-parity', note: '1024x1024, 1 phi step' },
-  mosaic10: { args: [...BASE, '-mosaic', '0.5', '-mosaic_domains', '10'], mode: 'c-parity', note: '1024x1024, 10 mosaic domains' },
-  oversample2: { args: [...BASE, '-oversample', '2'], mode: 'c-parity', note: '1024x1024, 2x2 oversampling' },
-};
+import { exitCodeFor, toJson } from '../harness/contract.js';
+import { buildC, candidates, findCSource, projectRoot, sha256 } from '../harness/c/build.js';
+import { utcStamp } from '../harness/evidence/dir.js';
+import { renderSpec } from '../harness/report/plots.js';
+import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './args.js';
+import { FAST_BOUNDS } from './checks.js';
+import { gitState, machineInfo, startLoad, waitIdle } from './machine.js';
+import { BASE_ARGS, MATRIX, scalingPoints, SWEEP_TITLES, type BenchCase } from './matrix.js';
+import { measureCell } from './measure.js';
+import { matrixSpec, scalingSpec, type RatioBar, type ScalingDot } from './plot.js';
+import { cellText, machineLine, RESULTS_SCHEMA, resultsMarkdown, summaryText, threadsLabel, type BenchResults, type CaseRun, type Cell } from './report.js';
+import { killCurrent, timeLauncher } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ENGINE = join(here, '..', 'src', 'cli', 'main.js');
+const OWN_ENGINE = join(here, '..', 'src', 'cli', 'main.js');
 
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
-
-async function timeRun(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<number> {
-  const t0 = performance.now();
-  const r = await execa(cmd, args, { cwd, env: { ...process.env, ...env }, reject: false });
-  const ms = performance.now() - t0;
-  if (r.exitCode !== 0) throw new Error(`${cmd} failed (exit ${r.exitCode}):\n${r.stderr || r.stdout}`);
-  return ms;
+/** the engine to time: --engine PATH (a main.js, or a checkout holding dist/src/cli/main.js), else this build's */
+export function resolveEngine(p: string | undefined): string {
+  if (p === undefined) return OWN_ENGINE;
+  const abs = resolve(p);
+  if (!existsSync(abs)) throw new BenchUsageError(`--engine ${p}: no such file`);
+  if (statSync(abs).isDirectory()) {
+    const inside = join(abs, 'dist', 'src', 'cli', 'main.js');
+    if (existsSync(inside)) return inside;
+    throw new BenchUsageError(`--engine ${p}: a directory without dist/src/cli/main.js (build that checkout, or give its main.js)`);
+  }
+  return abs;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let cSource: string | undefined, runs = 3, json = false, threads = 1;
-  const names: string[] = [];
-  let libms: Array<string | null> = [null];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--c-source') cSource = argv[++i];
-    else if (a === '--runs') runs = Number(argv[++i]);
-    else if (a === '--case') names.push(argv[++i]);
-    else if (a === '--json') json = true;
-    else if (a === '--threads') threads = Number(argv[++i]);
-    else if (a === '--libm') {
-      const v = argv[++i];
-      if (v === 'all') libms = [...LIBM_NAMES];
-      else if ((LIBM_NAMES as readonly string[]).includes(v)) libms = [v];
-      else { process.stderr.write(`bench: --libm expects ${LIBM_NAMES.join(', ')} or all, got '${v}'\n`); return 2; }
-    }
-    else if (a === '--help') { process.stdout.write(`usage: npm run bench -- [--c-source PATH] [--runs N] [--case ${Object.keys(CASES).join('|')}|all] [--threads N] [--libm ${LIBM_NAMES.join('|')}|all] [--json]\n`); return 0; }
-    else { process.stderr.write(`bench: unknown argument '${a}'\n`); return 2; }
+const progressOn = process.stderr.isTTY;
+function progress(what: string): void {
+  if (progressOn) process.stderr.write(`\r\x1b[K${what}`);
+}
+function progressDone(): void {
+  if (progressOn) process.stderr.write('\r\x1b[K');
+}
+
+async function writePlots(r: BenchResults, out: string): Promise<{ matrix?: string; scaling?: string; errors: string[] }> {
+  const files: { matrix?: string; scaling?: string; errors: string[] } = { errors: [] };
+  const sub = [`${machineLine(r)}`, `C ${r.c.compiler_version} ${r.c.flags.join(' ')}; medians of ${r.settings.runs} run${r.settings.runs > 1 ? 's' : ''}`];
+  const bars: RatioBar[] = [];
+  for (const m of r.matrix) for (const cell of m.cells) for (const s of cell.sides) {
+    if (s.side !== 'C' && s.ratio !== null) bars.push({ case: `(${m.id}) ${m.label}`, variant: s.side, threads: cell.threads, ratio: s.ratio, failed: !s.checks.pass });
   }
-  if (!Number.isInteger(runs) || runs < 1) { process.stderr.write('bench: --runs needs a positive integer\n'); return 2; }
-  if (!Number.isInteger(threads) || threads < 1) { process.stderr.write('bench: --threads needs a positive integer\n'); return 2; }
-  if (names.includes('all')) names.splice(0, names.length, ...Object.keys(CASES));
-  for (const n of names) if (!(n in CASES)) { process.stderr.write(`bench: unknown case '${n}' (${Object.keys(CASES).join(', ')})\n`); return 2; }
-  const src = findCSource(cSource);
+  if (bars.length) {
+    try {
+      const { svg, png } = await renderSpec(matrixSpec(bars, sub));
+      writeFileSync(join(out, 'matrix.svg'), svg); writeFileSync(join(out, 'matrix.png'), png);
+      files.matrix = 'matrix.png';
+    } catch (e) { files.errors.push(`matrix plot: ${(e as Error).message}`); }
+  }
+  const dots: ScalingDot[] = [];
+  for (const p of r.scaling ?? []) for (const cell of p.cells) for (const s of cell.sides) {
+    if (s.median_ms !== null) dots.push({ sweep: p.sweep, sweepTitle: p.sweep_title, point: p.label, variant: s.side, threads: cell.threads, evaluations: cell.evaluations, wall_ms: s.median_ms });
+  }
+  if (dots.length) {
+    try {
+      const { svg, png } = await renderSpec(scalingSpec(dots, sub));
+      writeFileSync(join(out, 'scaling.svg'), svg); writeFileSync(join(out, 'scaling.png'), png);
+      files.scaling = 'scaling.png';
+    } catch (e) { files.errors.push(`scaling plot: ${(e as Error).message}`); }
+  }
+  return files;
+}
+
+function verdictOf(r: BenchResults): { verdict: BenchResults['verdict']; code: number } {
+  if (r.failures.some((f) => f.kind === 'check')) return { verdict: 'fail', code: 1 };
+  if (r.failures.some((f) => f.kind === 'run')) return { verdict: 'run failed', code: 3 };
+  return { verdict: 'pass', code: 0 };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: BenchOptions;
+  try { o = parseBenchArgs(argv); } catch (e) {
+    if (e instanceof BenchUsageError) { process.stderr.write(`bench: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  if (o.help) { process.stdout.write(USAGE); return 0; }
+  const engine = resolveEngine(o.engine);
+  const src = findCSource(o.cSource);
   if (!src) {
-    process.stdout.write(`bench: no nanoBragg.c present (looked at ${candidates(cSource).join(', ')}).\n` +
-      'The benchmark compares the engine with the C in one run, so there is nothing to compare against.\n' +
-      'Put your nanoBragg.c at golden_suite_generator/nanoBragg.c (or pass --c-source PATH) and run again.\n');
+    const why = `no nanoBragg.c found (looked at ${candidates(o.cSource).join(', ')})`;
+    const how = 'Put your nanoBragg.c at golden_suite_generator/nanoBragg.c, set NANOBRAGG_C=/path/to/nanoBragg.c, or pass --c-source PATH, and run again.';
+    if (o.json) process.stdout.write(toJson({ schema: RESULTS_SCHEMA, measured: false, reason: why, how }));
+    else process.stdout.write(`bench: NOTHING MEASURED: ${why}.\nThe benchmark times the engine against your C in one run, so without a C there is nothing to compare with; this is not a pass.\n${how}\n`);
     return 0;
   }
   const built = await buildC(src.path, { displayName: src.path });
-  const results = [];
-  for (const name of names.length ? names : ['phi10']) {
-    const c = CASES[name];
-    const dir = mkdtempSync(join(tmpdir(), 'nbbench-'));
-    try {
-      const common = [...c.args, '-nonoise', '-nopgm'];
-      const cArgs = [...common, '-noprogress', '-floatfile', 'c.bin', '-intfile', 'c.img'];
-      const env = { OMP_NUM_THREADS: String(threads) };
-      await timeRun(built.binary, cArgs, dir, env);
-      const cMs: number[] = [];
-      for (let k = 0; k < runs; k++) cMs.push(await timeRun(built.binary, cArgs, dir, env));
-      if (!json) process.stdout.write(`${name}: ${c.note}\n  C (OMP_NUM_THREADS=${threads}, ${built.flags.join(' ')}): ${median(cMs).toFixed(0)} ms\n`);
-      const read = (f: string) => { const b = readFileSync(join(dir, f)); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-      for (const libm of libms) {
-        const tArgs = [...common, '-floatfile', 'ts.bin', '-intfile', 'ts.img', '--phi-carryover-mode', c.mode, '--c-threads', String(threads), '--threads', String(threads), ...(libm ? ['--libm', libm] : [])];
-        await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {});
-        const tMs: number[] = [];
-        for (let k = 0; k < runs; k++) tMs.push(await timeRun(process.execPath, [ENGINE, ...tArgs], dir, {}));
-        const d = diffImages(read('ts.bin'), read('c.bin'));
-        const r = { case: name, note: c.note, threads, libm: libm ?? 'default', c_ms: median(cMs), engine_ms: median(tMs), ratio: median(tMs) / median(cMs), runs, c_runs_ms: cMs, engine_runs_ms: tMs, identical_fraction: d.identicalFraction, max_ulp: d.maxUlp };
-        results.push(r);
-        if (!json) {
-          process.stdout.write(`  engine (${threads} thread${threads > 1 ? 's' : ''}, libm ${r.libm}): ${r.engine_ms.toFixed(0)} ms   ` +
-            `engine/C = ${r.ratio.toFixed(2)}   images: ${(100 * d.identicalFraction).toFixed(3)}% bit-identical, max ${d.maxUlp} ulp\n`);
-        }
+  const launcher = timeLauncher();
+  const out = resolve(o.out ?? join(projectRoot(), 'reports', 'bench', utcStamp()));
+  mkdirSync(out, { recursive: true });
+  const r: BenchResults = {
+    schema: RESULTS_SCHEMA, complete: false, interrupted: false, started: new Date().toISOString(), finished: null,
+    command: `npm run bench --${argv.length ? ' ' + argv.join(' ') : ''}`,
+    machine: { ...machineInfo(), time_launcher: launcher },
+    c: {
+      source: src.path, from: src.from, sha256: sha256(readFileSync(src.path)), compiled_text_sha256: built.sourceSha256, compiler: built.compiler,
+      compiler_version: built.compilerVersion, flags: built.flags, build_command: built.command, binary: built.binary,
+    },
+    engine: { path: engine, git: gitState(dirname(engine)), libm: o.libm ?? null },
+    settings: {
+      runs: o.runs, threads: o.threads, variants: o.variants, cases: o.matrix ? o.cases : [], scaling: o.scaling, scaling_threads: o.scalingThreads, sweeps: o.scaling ? o.sweeps : [],
+      idle_wait_s: o.idleWait, timeout_s: o.timeout, base_args: [...BASE_ARGS], fast_bounds: FAST_BOUNDS,
+    },
+    matrix: [], scaling: o.scaling ? [] : null, failures: [], verdict: 'incomplete', exit_code: null, files: [],
+  };
+  const save = () => writeFileSync(join(out, 'results.json'), toJson(r));
+  const onSignal = (sig: NodeJS.Signals) => {
+    killCurrent();
+    progressDone();
+    r.interrupted = true; r.finished = new Date().toISOString();
+    try { save(); } catch { /* nothing more to do */ }
+    process.stderr.write(`bench: interrupted (${sig}); what was measured is in ${out}/results.json\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal);
+
+  const say = (text: string) => { progressDone(); if (!o.json) process.stdout.write(text); };
+  say(`bench: ${relative(process.cwd(), src.path) || src.path} against ${relative(process.cwd(), engine) || engine}; ${o.runs} timed run${o.runs > 1 ? 's' : ''} per side after a warm-up, alternating; results in ${out}\n`);
+  if (!launcher) say('bench: no GNU /usr/bin/time here: peak memory is not measured (null)\n');
+
+  const cell = async (def: BenchCase, threads: number, full: boolean): Promise<Cell> => {
+    progress(`(${def.id}) ${threadsLabel(threads)}: waiting for an idle machine`);
+    const idle = o.idleWait > 0 ? await waitIdle(o.idleWait) : null;
+    const stop = startLoad(idle);
+    const res = await measureCell(def, {
+      cBinary: built.binary, engine, libm: o.libm, variants: o.variants, threads, runs: o.runs,
+      startup: full, json: full, timeoutMs: o.timeout * 1000, launcher, progress,
+    });
+    const c: Cell = { ...res, load: stop() };
+    r.failures.push(...c.failures);
+    return c;
+  };
+
+  if (o.matrix) {
+    for (const id of o.cases) {
+      const def = MATRIX.find((m) => m.id === id)!;
+      const run: CaseRun = { id, label: def.label, args: [...BASE_ARGS, ...def.args], cells: [] };
+      r.matrix.push(run);
+      for (const t of o.threads) {
+        const c = await cell(def, t, true);
+        run.cells.push(c);
+        say(cellText(run, c));
+        save();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   }
-  const meta = { c_source: src, c_sha256: built.sourceSha256, compiler: built.compilerVersion, flags: built.flags, node: process.version, runs };
-  if (json) process.stdout.write(JSON.stringify({ ...meta, results }, null, 2) + '\n');
-  else process.stdout.write(`(median of ${runs} whole-process runs after one warm-up; C ${src.path}, sha256 ${built.sourceSha256.slice(0, 12)}, ${built.compilerVersion}, node ${process.version})\n`);
-  return 0;
+  if (o.scaling) {
+    for (const p of scalingPoints().filter((x) => o.sweeps.includes(x.sweep))) {
+      const run = { id: p.id, label: p.label, args: [...BASE_ARGS, ...p.args], cells: [] as Cell[], sweep: p.sweep, sweep_title: SWEEP_TITLES[p.sweep], value: p.value };
+      r.scaling!.push(run);
+      for (const t of o.scalingThreads) {
+        const c = await cell(p, t, false);
+        run.cells.push(c);
+        say(cellText(run, c));
+        save();
+      }
+    }
+  }
+  progressDone();
+  const v = verdictOf(r);
+  r.verdict = v.verdict; r.exit_code = v.code; r.complete = true; r.finished = new Date().toISOString();
+  const plots = await writePlots(r, out);
+  for (const e of plots.errors) process.stderr.write(`bench: ${e}\n`);
+  writeFileSync(join(out, 'results.md'), resultsMarkdown(r, plots));
+  r.files = ['results.json', 'results.md', ...(plots.matrix ? ['matrix.svg', 'matrix.png'] : []), ...(plots.scaling ? ['scaling.svg', 'scaling.png'] : [])];
+  save();
+  if (o.json) process.stdout.write(toJson(r));
+  else {
+    process.stdout.write('\n' + summaryText(r));
+    process.stdout.write(`bench: ${r.verdict.toUpperCase()} (exit ${v.code}); results: ${join(out, 'results.md')}\n`);
+  }
+  if (o.json) process.stderr.write(`bench: ${r.verdict} (exit ${v.code}); results in ${out}\n`);
+  return v.code;
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(`bench: ${(e as Error).message}\n`); process.exitCode = exitCodeFor(e); });
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => {
+    progressDone();
+    const m = (e as Error).message;
+    process.stderr.write(`bench: ${e instanceof BenchUsageError ? m.split('\n')[0] : m}\n`);
+    process.exitCode = exitCodeFor(e);
+  });
+}
