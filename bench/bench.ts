@@ -193,6 +193,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // a closed pipe (npm run bench | head) stops the printout, never the benchmark or its results folder
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
   main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => {
     progressDone();
     const m = (e as Error).message;
