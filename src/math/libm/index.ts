@@ -13,7 +13,8 @@
  *
  * sqrt is not here: IEEE 754 makes it correctly rounded everywhere.
  */
-import { crLibm } from './cr.js';
+import { createRequire } from 'node:module';
+import type * as CrCode from './cr.js';
 import { LibmUnavailableError, loadSystemLibm } from './system.js';
 
 export { LibmUnavailableError } from './system.js';
@@ -85,15 +86,44 @@ export const V8_LIBM: Libm = Object.freeze({
   powf: (x: number, y: number) => f(Math.pow(f(x), f(y))),
 });
 
-export const CR_LIBM: Libm = Object.freeze({
-  name: 'cr', detail: 'correctly rounded (nbparity src/math/libm/cr.ts)',
-  ...withGlibcNaNs({
+/**
+ * The correctly rounded provider's code (cr.ts and its nine modules, several milliseconds to load)
+ * is loaded when it is first needed, not by every run: most runs use `system`. Where Node can
+ * require() an ES module (20.19+, 22.12+) and this is the compiled .js, it is required
+ * synchronously on the first read of one of CR_LIBM's functions; elsewhere (an older Node, the
+ * TypeScript sources under vitest) it is imported here, at import, as it always was.
+ */
+const crOnDemand = process.features.require_module === true && import.meta.url.endsWith('.js');
+let crCode: typeof CrCode | undefined = crOnDemand ? undefined : await import('./cr.js');
+const loadCr = (): typeof CrCode => (crCode ??= createRequire(import.meta.url)('./cr.js') as typeof CrCode);
+
+/**
+ * A frozen provider whose functions come from `make` when one is first read: until then each is a
+ * getter that builds them all, makes them plain read-only properties (same order) and freezes the
+ * object, so from then on it is the same object a literal would have been.
+ */
+function providerOnDemand(name: LibmName, detail: string, make: () => Omit<Libm, 'name' | 'detail'>, now: boolean): Libm {
+  const L = { name, detail } as Libm;
+  const build = () => {
+    if (Object.isFrozen(L)) return;
+    const fns = make();
+    for (const k of LIBM_FUNCTIONS) Object.defineProperty(L, k, { value: fns[k], enumerable: true, writable: false, configurable: false });
+    Object.freeze(L);
+  };
+  for (const k of LIBM_FUNCTIONS) Object.defineProperty(L, k, { get: () => { build(); return L[k]; }, enumerable: true, configurable: true });
+  if (now) build();
+  return L;
+}
+
+export const CR_LIBM: Libm = providerOnDemand('cr', 'correctly rounded (nbparity src/math/libm/cr.ts)', () => {
+  const { crLibm } = loadCr();
+  return withGlibcNaNs({
     sin: crLibm.sin, cos: crLibm.cos, tan: crLibm.tan, exp: crLibm.exp, log: crLibm.log, acos: crLibm.acos, atan2: crLibm.atan2, pow: crLibm.pow,
     // powf(x, y) = float(pow(x, y)) on float arguments: correctly rounded in double first; a double
     // rounding to float can differ from glibc's powf only when pow lands within 2^-29 relative of a float midpoint
     powf: (x: number, y: number) => f(crLibm.pow(f(x), f(y))),
-  }),
-});
+  });
+}, crCode !== undefined);
 
 let system: Libm | undefined;
 /** The host C library's functions; LibmUnavailableError (with the reason) when they cannot be loaded. */
