@@ -66,11 +66,13 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
 /**
  * The same, rendered on `threads` worker threads (default: the --threads option): the same
  * bits as one thread; it falls back to one thread, saying why, where that cannot be shown.
+ * `onRenderStart` is called once the set-up is done, just before rendering (the CLI's timing).
  */
-export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink; threads?: number } = {}): Promise<SimulationResult> {
+export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink; threads?: number; onRenderStart?: () => void } = {}): Promise<SimulationResult> {
   const { options, config, P } = prepare(args, opts.trace);
   const threads = opts.threads ?? options.threads;
   const notes: string[] = [];
+  opts.onRenderStart?.();
   const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
   return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings] };
 }

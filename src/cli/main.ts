@@ -11,7 +11,8 @@ import { RTD } from '../math/constants.js';
 import { cfmtG } from '../io/cformat.js';
 import { listQuirks } from '../quirks/catalogue.js';
 
-const HELP = `usage: nanobragg-ts [engine options] <nanoBragg.c arguments>
+/** --help's text (built when asked: it lists every nanoBragg.c option) */
+const help = () => `usage: nanobragg-ts [engine options] <nanoBragg.c arguments>
 
 Runs the TypeScript nanoBragg engine with nanoBragg.c's command line and writes the
 files the C writes (floatimage.bin, intimage.img, image.pgm, noiseimage.img, Fdump.bin
@@ -55,14 +56,17 @@ nanoBragg.c options accepted: ${optionNames().join(' ')}
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(help()); return 0; }
   if (argv.includes('--list-quirks')) { process.stdout.write(listQuirks(argv.includes('--json'))); return 0; }
   const json = argv.includes('--json');
   const args = argv.filter((a) => a !== '--json');
   const out = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
+  // performance.now() counts from the process's start: tRender - 0 is the start-up (node's boot,
+  // loading the engine, reading argv, the set-up), tRender..t1 the render, t1..t2 the files
   const t0 = performance.now();
+  let tRender = NaN;
   try {
-    const result = await simulateAsync(args, { trace: out, print: out });
+    const result = await simulateAsync(args, { trace: out, print: out, onRenderStart: () => { tRender = performance.now(); } });
     const t1 = performance.now();
     const cfg = result.config;
     for (const l of [...cfg.log, ...result.warnings]) out(l);
@@ -77,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     if (json) {
       const D = cfg.detector, G = cfg.goniometer, X = cfg.crystal;
       process.stdout.write(JSON.stringify({
-        engine: 'nanobragg-ts', dtype: cfg.dtype, libm: cfg.libm, quirks: cfg.quirks, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
+        engine: 'nanobragg-ts', dtype: cfg.dtype, render: cfg.render, libm: cfg.libm, quirks: cfg.quirks, threads: args.includes('--threads') ? args[args.indexOf('--threads') + 1] : '1', phi_mode: G.mode, c_threads: G.cThreads,
         detector: { convention: D.convention, pivot: D.pivot, fpixels: D.fpixels, spixels: D.spixels, pix0: Array.from(D.origin.subarray(1)),
           fast: Array.from(D.fast.subarray(1)), slow: Array.from(D.slow.subarray(1)), normal: Array.from(D.normal.subarray(1)),
           distance_m: D.distance, close_distance_m: D.closeDistance, roi: D.roi },
@@ -86,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
         sampling: { oversample: cfg.sampling.oversample, steps: cfg.sampling.steps },
         plan: { evaluations: cfg.plan.evaluations, memory_bytes: cfg.plan.memoryBytes, memory_limit_bytes: cfg.plan.memoryLimit },
         stats: s, warnings: result.warnings, log: cfg.log, outputs: written,
-        timing_ms: { simulate: t1 - t0, write: t2 - t1 },
+        timing_ms: { simulate: t1 - t0, start_to_render: tRender, render: t1 - tRender, write: t2 - t1, total: performance.now() },
       }, null, 2) + '\n');
     }
     return 0;

@@ -1,0 +1,129 @@
+/**
+ * The engine's start-up (issue #12): what every run pays before it renders a pixel.
+ *  - the quirk catalogue builds its probes' HKL tables when a probe's files are read, never at import
+ *    (the engine imports the catalogue on every run and never reads them);
+ *  - the engine CLI imports only engine code: no harness module, no npm package (koffi is require()d
+ *    by the system libm), and the correctly rounded libm's modules only in a run that uses it;
+ *  - `--json` says where the time went: timing_ms.start_to_render (node's boot, loading, argv,
+ *    set-up), render, write, total, all read from performance.now() (which counts from the process's start).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ENGINE = join(ROOT, 'dist/src/cli/main.js');
+
+describe('the quirk catalogue at import', () => {
+  const realToFixed = Number.prototype.toFixed;
+  afterEach(() => { Number.prototype.toFixed = realToFixed; });
+
+  it('builds no probe table until a probe run\'s files are read, then each once', async () => {
+    // every line of a probe's HKL table is formatted with toFixed(1): count the calls
+    let calls = 0;
+    Number.prototype.toFixed = function (this: number, digits?: number) { calls++; return realToFixed.call(this, digits); };
+    vi.resetModules();
+    const { CATALOGUE, catalogueVersion, listQuirks, quirkById } = await import('../src/quirks/catalogue.js');
+    expect(CATALOGUE.length).toBeGreaterThan(0);
+    expect(calls, 'toFixed calls while importing the catalogue').toBe(0);
+    // what the engine does with the catalogue on every run reads no probe files either
+    const { parseNanoBraggArgs } = await import('../src/config/argv.js');
+    parseNanoBraggArgs(['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '1', '--quirks', 'c', '--quirk', 'C-PARITY-001=fixed']);
+    listQuirks(false);
+    expect(calls, 'toFixed calls while parsing a command line and listing the quirks').toBe(0);
+
+    // the counter does see the tables being built: on the first read of each run's files
+    const interp = quirkById('C-INTERP-SWITCHOFF')!.probe.runs[0];
+    const race = quirkById('C-INTERP-RACE')!.probe.runs[0];
+    const probeHkl = interp.files!['probe.hkl'];
+    expect(calls).toBe(7 ** 3);
+    expect(probeHkl.trim().split('\n')).toHaveLength(7 ** 3);
+    expect(probeHkl.split('\n')[0]).toBe('-3 -3 -3 44.0');
+    expect(race.files!['race.hkl'].trim().split('\n')).toHaveLength(27 ** 3);
+    expect(calls).toBe(7 ** 3 + 27 ** 3);
+    // and only then: later reads, JSON and the digest reuse them
+    expect(interp.files).toBe(interp.files);
+    expect(Object.keys(race)).toEqual(['args', 'files', 'ompThreads']);
+    expect(JSON.parse(JSON.stringify(race)).files['race.hkl']).toBe(race.files!['race.hkl']);
+    expect(catalogueVersion()).toMatch(/^[0-9a-f]{8}$/);
+    expect(calls).toBe(7 ** 3 + 27 ** 3);
+  });
+});
+
+describe('what the engine CLI loads', () => {
+  it('a run loads only src/ modules and node: builtins, and the correctly rounded libm only when it is used', () => {
+    // an ES module resolve hook (node:module register) logs every module the run resolves
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-startup-'));
+    writeFileSync(join(dir, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\n" +
+      'export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.NB_LOADED_LOG, r.url + "\\n"); return r; }\n');
+    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
+    const loaded = (extra: string[]) => {
+      const log = join(dir, `loaded-${extra.join('')}.txt`);
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, ENGINE, '-cell', '100', '100', '100', '90', '90', '90',
+        '-default_F', '1', '-N', '1', '-detpixels', '8', '-nonoise', '-nopgm', '--json', ...extra], { cwd: dir, encoding: 'utf8', env: { ...process.env, NB_LOADED_LOG: log } });
+      expect(r.status, r.stderr).toBe(0);
+      const urls = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))].map((u) => (u.startsWith('file:') ? relative(ROOT, fileURLToPath(u)) : u));
+      return { urls, libm: (JSON.parse(r.stdout) as { libm: { name: string } }).libm.name };
+    };
+    const plain = loaded([]);
+    expect(plain.urls).toContain('dist/src/quirks/catalogue.js');
+    expect(plain.urls.filter((u) => !u.startsWith('dist/src/') && !u.startsWith('node:'))).toEqual([]);
+    if (plain.libm === 'system') expect(plain.urls.filter((u) => u.includes('libm/cr'))).toEqual([]);
+    const cr = loaded(['--libm', 'cr']);
+    expect(cr.libm).toBe('cr');
+    expect(cr.urls.filter((u) => !u.startsWith('dist/src/') && !u.startsWith('node:'))).toEqual([]);
+  });
+
+  it('imports, on any path, only src/ modules and node: builtins (no harness, no npm package)', () => {
+    const seen = new Set<string>(), outside: string[] = [];
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const js = readFileSync(file, 'utf8');
+      for (const m of js.matchAll(/^\s*(?:import|export)\s(?:[^'";]*?\sfrom\s)?\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
+        else if (!spec.startsWith('node:')) outside.push(`${relative(ROOT, file)} imports ${spec}`);
+      }
+    };
+    walk(ENGINE);
+    const files = [...seen].map((f) => relative(ROOT, f));
+    expect(files).toContain('dist/src/index.js');
+    expect(files).toContain('dist/src/quirks/catalogue.js');
+    expect(files.filter((f) => !f.startsWith('dist/src/'))).toEqual([]);
+    expect(outside).toEqual([]);
+  });
+});
+
+describe('--json timing', () => {
+  const run = (extra: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-startup-'));
+    const r = spawnSync(process.execPath, [ENGINE, '-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5',
+      '-lambda', '1', '-distance', '100', '-detpixels', '32', '-nonoise', '-nopgm', '--json', ...extra], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { render: string; timing_ms: Record<string, number> };
+  };
+
+  it('has start_to_render, render, write, total (and simulate), finite and in order', () => {
+    const j = run([]);
+    const t = j.timing_ms;
+    expect(Object.keys(t).sort()).toEqual(['render', 'simulate', 'start_to_render', 'total', 'write']);
+    for (const [k, v] of Object.entries(t)) {
+      expect(Number.isFinite(v), `${k} = ${v}`).toBe(true);
+      expect(v, k).toBeGreaterThanOrEqual(0);
+    }
+    // start_to_render counts node's own boot, so it is not 0; the phases follow each other up to total
+    expect(t.start_to_render).toBeGreaterThan(0);
+    expect(t.start_to_render).toBeLessThanOrEqual(t.total);
+    expect(t.start_to_render + t.render + t.write).toBeLessThanOrEqual(t.total + 1e-6);
+    expect(t.render).toBeLessThanOrEqual(t.simulate);
+    expect(j.render).toBe('auto');
+  });
+
+  it('says which renderer was asked for', () => {
+    expect(run(['--render', 'reference']).render).toBe('reference');
+  });
+});
