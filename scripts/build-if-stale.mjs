@@ -40,9 +40,23 @@ function staleReason() {
   return null;
 }
 
+/** why dist/wasm/kernel.wasm is stale, or null */
+function wasmStaleReason() {
+  const out = join(root, 'dist', 'wasm', 'kernel.wasm');
+  if (!existsSync(out)) return 'dist/wasm/kernel.wasm is missing';
+  if (statSync(join(root, 'wasm', 'kernel.ts')).mtimeMs > statSync(out).mtimeMs) return 'wasm/kernel.ts changed since it was compiled';
+  return null;
+}
+
 const why = staleReason();
 if (why) {
   process.stderr.write(`build-if-stale: ${why}; compiling (tsc -p tsconfig.json)\n`);
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 2, 2] });
+  process.exitCode = r.status ?? 2;
+}
+const wasmWhy = process.exitCode ? null : wasmStaleReason();
+if (wasmWhy) {
+  process.stderr.write(`build-if-stale: ${wasmWhy}; compiling (scripts/build-wasm.mjs)\n`);
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')], { stdio: ['ignore', 2, 2] });
   process.exitCode = r.status ?? 2;
 }

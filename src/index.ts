@@ -13,7 +13,7 @@ import { fdumpBytes } from './crystal/hkl.js';
 import { precisionFor } from './math/precision.js';
 import { libmByName } from './math/libm/index.js';
 import { LibmRecorder } from './math/libm/record.js';
-import { renderImage, type RenderStats, type TraceSink } from './physics/render.js';
+import { renderImage, type KernelUse, type RenderStats, type TraceSink } from './physics/render.js';
 import { renderImageParallel } from './physics/parallel.js';
 import {
   floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmParts, smvParts,
@@ -33,6 +33,8 @@ export interface SimulationResult {
   renderStats: RenderStats;
   stats: ImageStatistics;
   warnings: string[];
+  /** which loop rendered the image (src/physics/kernel.ts): exact, checked, fast or reference, why, and how many pixels went to the reference loop */
+  kernel: KernelUse;
 }
 
 function prepare(args: readonly string[] | NanoBraggOptions, trace?: TraceSink) {
@@ -59,8 +61,8 @@ export function traceLoopsLine(c: SimulationConfig): string {
 /** Run one simulation from nanoBragg arguments (or already parsed options). */
 export function simulate(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink } = {}): SimulationResult {
   const { config, P } = prepare(args, opts.trace);
-  const { image, stats: renderStats, warnings } = renderImage(P, config, { trace: opts.trace, print: opts.print });
-  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings };
+  const { image, stats: renderStats, warnings, kernel } = renderImage(P, config, { trace: opts.trace, print: opts.print });
+  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings, kernel };
 }
 
 /**
@@ -73,8 +75,8 @@ export async function simulateAsync(args: readonly string[] | NanoBraggOptions, 
   const threads = opts.threads ?? options.threads;
   const notes: string[] = [];
   opts.onRenderStart?.();
-  const { image, stats: renderStats, warnings } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
-  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings] };
+  const { image, stats: renderStats, warnings, kernel } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
+  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings], kernel };
 }
 
 export interface WrittenOutputs { files: string[]; intfileScale: number; pgmScale?: number; noise?: { photons: number; overloads: number } }

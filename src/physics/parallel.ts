@@ -21,7 +21,7 @@ import type { Precision } from '../math/precision.js';
 import { unitize } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
-import { renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
+import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -101,8 +101,9 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const table: LatticeTable = buildLatticeTable(P, cfg.crystal, cfg.goniometer);
   const { rng: _rng, ...plain } = cfg;
   void _rng;
-  const results = await Promise.all(plan.items.map((items) => new Promise<{ trace: string[]; omegaSum: number }>((resolve, reject) => {
-    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, items, image: shared, trace: opts.trace !== undefined } });
+  const kernel = chooseKernel(cfg, { trace: opts.trace !== undefined, print: opts.print !== undefined, recorder: P.recorder !== undefined });
+  const results = await Promise.all(plan.items.map((items) => new Promise<{ trace: string[]; omegaSum: number; redone: number }>((resolve, reject) => {
+    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, items, image: shared, trace: opts.trace !== undefined, kernel: kernel.name } });
     w.once('message', resolve);
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`render worker exited with code ${code}`)); });
@@ -122,6 +123,7 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
     for (const s of segments) for (const l of s.lines) opts.trace(l);
   }
   const stats = statsFromImage(cfg, image, results.reduce((a, r) => a + r.omegaSum, 0));
-  return { image: Float32Array.from(image), stats, warnings: [] };
+  kernel.redone = results.reduce((a, r) => a + r.redone, 0);
+  return { image: Float32Array.from(image), stats, warnings: [], kernel };
 }
 

@@ -17,6 +17,16 @@ import { cInt, RTD } from '../math/constants.js';
 import { cfmtD, cfmtF, cfmtG } from '../io/cformat.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { isC } from '../quirks/catalogue.js';
+import { checkedSines, kernelRows, kernelUnsupported } from './kernel.js';
+
+/** The loop for this run: the exact kernel (or --fast) where it applies, else the reference loop, with the reason. */
+export function chooseKernel(cfg: SimulationConfig, opts: { trace?: boolean; print?: boolean; recorder?: boolean }): KernelUse {
+  const reason = kernelUnsupported(cfg, opts);
+  if (reason === null) return { name: cfg.render === 'fast' ? 'fast' : 'exact', reason: null, redone: 0 };
+  // float32: every sine decided per call, so traces and printout keep their bits too; a --libm-log run records the libm's own calls
+  if (cfg.dtype === 'float32' && cfg.render !== 'reference' && !opts.recorder) return { name: 'checked', reason, redone: 0 };
+  return { name: 'reference', reason, redone: 0 };
+}
 
 export interface RenderStats {
   maxI: number; maxIx: number; maxIy: number;
@@ -27,7 +37,12 @@ export interface RenderResult {
   image: Float32Array;
   stats: RenderStats;
   warnings: string[];
+  /** which loop rendered the image (kernel.ts), why not the exact kernel, and how many pixels it handed to the reference loop */
+  kernel: KernelUse;
 }
+
+/** exact: kernel.ts (float64); checked: the reference loop with checked float32 sines (kernel.ts checkedSines); fast: --fast; reference: the C's loop as written */
+export interface KernelUse { name: 'exact' | 'checked' | 'fast' | 'reference'; reason: string | null; redone: number }
 
 export type TraceSink = (line: string) => void;
 
@@ -87,10 +102,13 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
   const warnings: string[] = [];
   const table = opts.table ?? buildLatticeTable(P, X, G);
   const state = { interpolate: X.interpolate, babble: true };
+  const kernel = chooseKernel(cfg, { trace: opts.trace !== undefined, print: opts.print !== undefined, recorder: P.recorder !== undefined });
+  const Pr = kernel.name === 'checked' ? checkedSines(P) : P;
   for (const [r0, r1] of cThreadChunks(D.spixels, G.cThreads)) {
-    renderRows(P, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
+    if (kernel.name === 'reference' || kernel.name === 'checked') renderRows(Pr, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
+    else kernel.redone += kernelRows(P, cfg, table, r0, r1, image, stats);
   }
-  return { image, stats, warnings };
+  return { image, stats, warnings, kernel };
 }
 
 /** The per-C-thread state at the start of a row range: a thread's first φ sweep is fresh; its polar vector is re-unitized in place. */
@@ -413,7 +431,7 @@ function tracePhi(
 }
 
 /** -curved_det: every pixel at `distance` from the sample, using the lab y/z of the flat position as angles. */
-function curvePixel(P: Precision, beam: Vec, sdet: Vec, fdet: Vec, distance: number, pos: Vec, v: Vec, nv: Vec): void {
+export function curvePixel(P: Precision, beam: Vec, sdet: Vec, fdet: Vec, distance: number, pos: Vec, v: Vec, nv: Vec): void {
   const r = P.r;
   v[1] = r(distance * beam[1]); v[2] = r(distance * beam[2]); v[3] = r(distance * beam[3]);
   const ay = r(pos[2] / distance), az = r(pos[3] / distance);
