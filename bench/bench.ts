@@ -69,7 +69,7 @@ async function writePlots(r: BenchResults, out: string): Promise<{ matrix?: stri
   }
   const dots: ScalingDot[] = [];
   for (const p of r.scaling ?? []) for (const cell of p.cells) for (const s of cell.sides) {
-    if (s.median_ms !== null) dots.push({ sweep: p.sweep, sweepTitle: p.sweep_title, point: p.label, variant: s.side, threads: cell.threads, evaluations: cell.evaluations, wall_ms: s.median_ms });
+    if (s.median_ms !== null) dots.push({ sweep: p.sweep, sweepTitle: p.sweep_title, point: p.sweep === 'detector' ? p.label : String(p.value), variant: s.side, threads: cell.threads, evaluations: cell.evaluations, wall_ms: s.median_ms });
   }
   if (dots.length) {
     try {

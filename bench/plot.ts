@@ -95,7 +95,7 @@ export function scalingSpec(dots: ScalingDot[], subtitle: string[]): TopLevelSpe
         },
         {
           transform: [{ filter: `datum.variant == 'C' && datum.threads == ${threads[0]}` }],
-          mark: { type: 'text', fontSize: 9, dy: -8, color: '#333' },
+          mark: { type: 'text', fontSize: 9, align: 'right', dx: -5, dy: -7, color: '#333' },
           encoding: { x: { field: 'evaluations', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'wall_ms', type: 'quantitative', scale: { type: 'log' } }, text: { field: 'point' } },
         },
       ],
@@ -103,7 +103,7 @@ export function scalingSpec(dots: ScalingDot[], subtitle: string[]): TopLevelSpe
   });
   return {
     $schema: SCHEMA,
-    title: { text: 'Scaling: wall time against work (log-log)', subtitle: [...subtitle, 'evaluations = pixels × sub-pixels × sources × φ steps × mosaic domains; labels: the sweep point'], anchor: 'start' },
+    title: { text: 'Scaling: wall time against work (log-log)', subtitle: [...subtitle, 'evaluations = pixels × sub-pixels × sources × φ steps × mosaic domains; labels on the C line: the sweep point'], anchor: 'start' },
     hconcat: panels,
     resolve: { scale: { color: 'shared' } },
   } as unknown as TopLevelSpec;

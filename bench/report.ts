@@ -60,7 +60,7 @@ export function checkText(s: SideResult): string {
 }
 
 function loadText(l: LoadNote): string {
-  const other = l.other_cores === null ? 'other load: not measured' : `other load: ${fmt(Math.max(0, l.other_cores), 2)} cores`;
+  const other = l.other_cores === null ? 'other load: not measured' : `other load: ${Math.max(0, l.other_cores).toFixed(2)} cores`;
   const la = `loadavg ${l.loadavg_before[0].toFixed(2)} → ${l.loadavg_after[0].toFixed(2)}`;
   const idle = !l.idle_wait ? '' : l.idle_wait.idle ? `; idle after ${l.idle_wait.waited_s.toFixed(0)} s` : l.idle_wait.busy_cores === null ? '; idleness not measured' : `; NEVER IDLE (${fmt(l.idle_wait.busy_cores, 2)} cores busy after ${l.idle_wait.waited_s.toFixed(0)} s), measured anyway`;
   return `${other} (${la}${idle})`;
