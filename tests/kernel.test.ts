@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulate } from '../src/index.js';
+import { simulate, simulateAsync } from '../src/index.js';
 import { kernelFaults, errorModel, wasmUnavailable } from '../src/physics/kernel.js';
 import { SIN_APPROX_REL_ERROR, sinApprox, sincgFast } from '../src/math/fastsin.js';
 import { resolveConfig, parseArgs } from '../src/index.js';
@@ -100,6 +100,16 @@ describe('the exact kernel against the reference loop', () => {
     // both kernels were exercised: the float64 kernel and the float32 checked sines
     expect(kernels.get('exact')).toBeGreaterThan(30);
     expect(kernels.get('checked')).toBeGreaterThan(5);
+  }, 120_000);
+
+  it('12 random command lines on 3 threads (main thread and workers taking row blocks): the image and statistics of the reference loop', async () => {
+    for (let seed = 101; seed <= 112; seed++) {
+      const args = randomArgs(seed);
+      const ref = render([...args, '--render', 'reference']);
+      const got = await simulateAsync([...args, '--threads', '3']);
+      expect(differing(got.image, ref.image), `seed ${seed}: ${args.join(' ')}`).toBe(0);
+      expect({ ...got.renderStats, omegaSum: 0 }, `seed ${seed}`).toEqual({ ...ref.stats, omegaSum: 0 });
+    }
   }, 120_000);
 
   const base = ['-cell', '70', '80', '90', '75', '85', '95', '-misset', '10', '20', '30', '-N', '5', '-default_F', '100', '-lambda', '1.0', '-distance', '100', '-pixel', '0.2', '-detpixels', '48', '-nonoise', '-nopgm'];

@@ -349,7 +349,10 @@ let wasmModule: WebAssembly.Module | null | undefined;
 /** why the WebAssembly kernel is not used in this process (null: it is) */
 export let wasmUnavailable: string | null = null;
 
-function loadWasmModule(): WebAssembly.Module | null {
+/** A module compiled elsewhere (the main thread's, in a render worker). */
+export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; wasmUnavailable = null; }
+
+export function loadWasmModule(): WebAssembly.Module | null {
   if (wasmModule !== undefined) return wasmModule;
   const here = fileURLToPath(import.meta.url);
   // dist/src/physics/kernel.js → dist/wasm/kernel.wasm; src/physics/kernel.ts (tests) → dist/wasm/kernel.wasm

@@ -22,6 +22,8 @@ import { unitize } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
+import { renderClaimedBlocks, type Block, type BlocksDone } from './blocks.js';
+import { loadWasmModule } from './kernel.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -91,7 +93,8 @@ function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: nu
 }
 
 export async function renderImageParallel(P: Precision, cfg: SimulationConfig, threads: number, opts: { trace?: TraceSink; print?: TraceSink; onFallback?: (reason: string) => void } = {}): Promise<RenderResult> {
-  const plan = threads > 1 ? planParallel(P, cfg, threads) : { reason: 'one thread asked for' };
+  // blocks of about 16 rows: enough for the threads to even out, few enough to cost nothing
+  const plan = threads > 1 ? planParallel(P, cfg, Math.max(threads, Math.ceil(cfg.detector.spixels / 16))) : { reason: 'one thread asked for' };
   if ('reason' in plan) {
     if (threads > 1) opts.onFallback?.(plan.reason);
     return renderImage(P, cfg, opts);
@@ -102,12 +105,22 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const { rng: _rng, ...plain } = cfg;
   void _rng;
   const kernel = chooseKernel(cfg, { trace: opts.trace !== undefined, print: opts.print !== undefined, recorder: P.recorder !== undefined });
-  const results = await Promise.all(plan.items.map((items) => new Promise<{ trace: string[]; omegaSum: number; redone: number }>((resolve, reject) => {
-    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, items, image: shared, trace: opts.trace !== undefined, kernel: kernel.name } });
+  const blocks: Block[] = plan.items.flat();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const wasm = kernel.name === 'exact' || kernel.name === 'fast' ? loadWasmModule() : null;
+  // the workers start (tens of milliseconds each) while the main thread already renders blocks
+  const workers = Array.from({ length: P.recorder ? threads : threads - 1 }, () => new Promise<BlocksDone>((resolve, reject) => {
+    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, blocks, counter, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm } });
     w.once('message', resolve);
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`render worker exited with code ${code}`)); });
-  })));
+  }));
+  // the main thread takes blocks too, unless it records math calls (--libm-log): its recorder prints at once, not in pixel order
+  const mineTrace: string[] = [];
+  const mine: BlocksDone = P.recorder
+    ? { trace: [], omegaSum: 0, redone: 0 }
+    : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, new Float32Array(shared), kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined), trace: mineTrace };
+  const results = [mine, ...await Promise.all(workers)];
   const image = new Float32Array(shared);
   if (opts.trace) {
     // traced pixels in row order, as one core prints them
