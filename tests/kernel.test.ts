@@ -159,6 +159,31 @@ describe('the exact kernel against the reference loop', () => {
   });
 });
 
+describe('--fast against the reference loop', () => {
+  it('12 random command lines: correlation >= 0.999999 and relative difference <= 1e-5 on the pixels above 1% of the maximum', () => {
+    let approximated = 0;
+    for (let seed = 201; seed <= 212; seed++) {
+      const args = randomArgs(seed).filter((a, i, all) => a !== 'float32' && !(a === '--dtype' && all[i + 1] === 'float32'));
+      const ref = render([...args, '--render', 'reference']);
+      const got = render([...args, '--fast']);
+      if (got.kernel.name === 'fast') approximated++;
+      const a = ref.image, b = got.image;
+      if (differing(a, b) === 0) continue; // identical (an all-zero image has no correlation to compute)
+      let max = 0;
+      for (const v of a) max = Math.max(max, v);
+      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, worst = 0;
+      for (let i = 0; i < a.length; i++) {
+        sa += a[i]; sb += b[i]; saa += a[i] * a[i]; sbb += b[i] * b[i]; sab += a[i] * b[i];
+        if (a[i] > 0.01 * max) worst = Math.max(worst, Math.abs(b[i] - a[i]) / a[i]);
+      }
+      const n = a.length, corr = (n * sab - sa * sb) / Math.sqrt((n * saa - sa * sa) * (n * sbb - sb * sb));
+      expect(corr, `seed ${seed}: ${args.join(' ')}`).toBeGreaterThanOrEqual(0.999999);
+      expect(worst, `seed ${seed}`).toBeLessThanOrEqual(1e-5);
+    }
+    expect(approximated).toBeGreaterThan(8);
+  }, 60_000);
+});
+
 describe('sinApprox and sincgFast', () => {
   it('sinApprox is within its bound of Math.sin (1 ulp of the true sine) on 10^6 arguments up to 2^20·π/2, NaN beyond', () => {
     const R = lcg(99);

@@ -175,10 +175,19 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
           const x3 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(Fdet, f3), SO3), OO3), p3);
           const air = f64x2.sqrt(f64x2.add(f64x2.add(f64x2.mul(x1, x1), f64x2.mul(x2, x2)), f64x2.mul(x3, x3)));
           bad = v128.or(bad, f64x2.eq(air, zero));
-          let d1 = f64x2.div(x1, air), d2 = f64x2.div(x2, air), d3 = f64x2.div(x3, air);
-          const omegaNew = pointPixel
-            ? f64x2.div(f64x2.div(one, air), air)
-            : f64x2.div(f64x2.mul(f64x2.div(f64x2.div(ps2, air), air), vClose), air);
+          let d1: v128, d2: v128, d3: v128, omegaNew: v128;
+          if (approx) {
+            // --fast: one division per sub-pixel, products by the reciprocal after it
+            const inv = f64x2.div(one, air);
+            d1 = f64x2.mul(x1, inv); d2 = f64x2.mul(x2, inv); d3 = f64x2.mul(x3, inv);
+            const inv2 = f64x2.mul(inv, inv);
+            omegaNew = pointPixel ? inv2 : f64x2.mul(f64x2.mul(ps2, vClose), f64x2.mul(inv2, inv));
+          } else {
+            d1 = f64x2.div(x1, air); d2 = f64x2.div(x2, air); d3 = f64x2.div(x3, air);
+            omegaNew = pointPixel
+              ? f64x2.div(f64x2.div(one, air), air)
+              : f64x2.div(f64x2.mul(f64x2.div(f64x2.div(ps2, air), air), vClose), air);
+          }
           omega = wOmega ? omegaNew : sel(omegaNew, omega, f64x2.eq(omega, zero));
           const o = pOut + <usize>(fa - f0) * stride + (<usize>(2 + sub) << 3);
           store<f64>(o, f64x2.extract_lane(omega, 0));
@@ -187,12 +196,24 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
           for (let source = 0; source < sources; ++source) {
             const sp = pSrc + (<usize>source * 56);
             const lambda = splat(load<f64>(sp, 24));
-            const q1 = f64x2.div(f64x2.sub(d1, splat(load<f64>(sp))), lambda);
-            const q2 = f64x2.div(f64x2.sub(d2, splat(load<f64>(sp, 8))), lambda);
-            const q3 = f64x2.div(f64x2.sub(d3, splat(load<f64>(sp, 16))), lambda);
+            let q1: v128, q2: v128, q3: v128;
+            if (approx) {
+              const il = f64x2.div(one, lambda);
+              q1 = f64x2.mul(f64x2.sub(d1, splat(load<f64>(sp))), il);
+              q2 = f64x2.mul(f64x2.sub(d2, splat(load<f64>(sp, 8))), il);
+              q3 = f64x2.mul(f64x2.sub(d3, splat(load<f64>(sp, 16))), il);
+            } else {
+              q1 = f64x2.div(f64x2.sub(d1, splat(load<f64>(sp))), lambda);
+              q2 = f64x2.div(f64x2.sub(d2, splat(load<f64>(sp, 8))), lambda);
+              q3 = f64x2.div(f64x2.sub(d3, splat(load<f64>(sp, 16))), lambda);
+            }
             // polarization_factor() with Kahn 0: diffracted re-unitized in place, incident unitized (precomputed)
             const doPolar = wPolar ? v128.not(zero) : f64x2.eq(polar, zero);
-            if (v128.any_true(doPolar)) {
+            if (approx && v128.any_true(doPolar)) {
+              // --fast: the diffracted vector is already a unit vector; no second unitizing
+              const c = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(sp, 32)), d1), f64x2.mul(splat(load<f64>(sp, 40)), d2)), f64x2.mul(splat(load<f64>(sp, 48)), d3));
+              polar = sel(f64x2.mul(splat(0.5), f64x2.add(one, f64x2.mul(c, c))), polar, doPolar);
+            } else if (v128.any_true(doPolar)) {
               const m = f64x2.sqrt(f64x2.add(f64x2.add(f64x2.mul(d1, d1), f64x2.mul(d2, d2)), f64x2.mul(d3, d3)));
               const mz = f64x2.eq(m, zero);
               const u1 = sel(zero, f64x2.div(d1, m), mz), u2 = sel(zero, f64x2.div(d2, m), mz), u3 = sel(zero, f64x2.div(d3, m), mz);
