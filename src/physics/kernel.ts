@@ -379,10 +379,22 @@ function planSlots(K: KernelPlan): number[] {
     K.hMin, K.hMax, K.kMin, K.kMax, K.lMin, K.lMax, K.sH, K.sK, K.scale0, K.steps, K.E, K.Eabs, b(K.approx), K.fault];
 }
 
+/** one instance per run's table (a parallel render calls kernelRows once per row block) */
+const instances = new WeakMap<LatticeTable, { cfg: SimulationConfig; render: string; W: WasmKernel }>();
+
 function wasmKernel(K: KernelPlan, cfg: SimulationConfig, table: LatticeTable): WasmKernel | null {
   if (!wasmApplies(K)) return null;
   const mod = loadWasmModule();
   if (!mod) return null;
+  const cached = instances.get(table);
+  // the same run (a block of it): the same instance, its memory already holds the plan (faults are read once per run)
+  if (cached && cached.cfg === cfg && cached.render === cfg.render) return cached.W;
+  const W = instantiate(mod, K);
+  instances.set(table, { cfg, render: cfg.render, W });
+  return W;
+}
+
+function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('wasm kernel aborted'); }, seed: () => 0 } });
   const ex = inst.exports as unknown as { memory: WebAssembly.Memory; setup: (...a: number[]) => void; row: (s: number, f: number, p: number) => void };
   const omegas = K.thicksteps * K.os * K.os;
@@ -408,7 +420,6 @@ function wasmKernel(K: KernelPlan, cfg: SimulationConfig, table: LatticeTable): 
   new Int32Array(buf, oMap, K.later.length).set(K.later);
   if (K.hasHkls) new Float64Array(buf, oF, K.Fgrid.length).set(K.Fgrid);
   ex.setup(oSrc, oAbc, oMap, oF, oOut);
-  void cfg; void table;
   return { row: ex.row, out: new Float64Array(buf, oOut, K.fpixels * stride), stride, omegas };
 }
 
