@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
   const r: BenchResults = {
     schema: RESULTS_SCHEMA, complete: false, interrupted: false, started: new Date().toISOString(), finished: null,
     command: `npm run bench --${argv.length ? ' ' + argv.join(' ') : ''}`,
-    machine: { ...machineInfo(), time_launcher: launcher },
+    machine: { ...machineInfo(), time_launcher: launcher, engine_env_drops: process.env.NODE_EXTRA_CA_CERTS !== undefined ? ['NODE_EXTRA_CA_CERTS'] : [] },
     c: {
       source: src.path, from: src.from, sha256: sha256(readFileSync(src.path)), compiled_text_sha256: built.sourceSha256, compiler: built.compiler,
       compiler_version: built.compilerVersion, flags: built.flags, build_command: built.command, binary: built.binary,

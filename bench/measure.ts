@@ -88,7 +88,7 @@ export async function measureCell(def: BenchCase, o: CellOptions): Promise<CellR
   const run = (side: Side, a: { roi?: boolean; json?: boolean; tag: string }): Promise<RunResult> => {
     const args = sideArgs(def, side, { threads: o.threads, libm: o.libm, ...a });
     return side === 'C' ? timedRun(o.cBinary, args, { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher })
-      : timedRun(process.execPath, [o.engine, ...args], { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher });
+      : timedRun(process.execPath, [o.engine, ...args], { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher, engine: true });
   };
   const fail = (side: Side, r: RunResult, what: string) => {
     const st = state.get(side)!;

@@ -19,7 +19,7 @@ export interface BenchResults {
   complete: boolean; interrupted: boolean;
   started: string; finished: string | null;
   command: string;
-  machine: MachineInfo & { time_launcher: string | null };
+  machine: MachineInfo & { time_launcher: string | null; engine_env_drops: string[] };
   c: { source: string; from: string; sha256: string; compiled_text_sha256: string; compiler: string; compiler_version: string; flags: string[]; build_command: string[]; binary: string };
   engine: { path: string; git: { commit: string; dirty: boolean } | null; libm: string | null };
   settings: {
@@ -154,6 +154,7 @@ export function resultsMarkdown(r: BenchResults, plots: { matrix?: string; scali
   L.push(`\`${r.command}\`, ${r.started}${r.finished ? ` to ${r.finished}` : ''}`, '');
   L.push(`- machine: ${machineLine(r)}`, `- ${sourceLine(r)}`);
   L.push(`- ${plural(r.settings.runs, 'timed run')} per side after one warm-up, C and engine variants alternating; whole-process wall time; start-up = the same command with \`-roi 0 0 0 0\` (one pixel); compute = whole − start-up; peak memory from ${r.machine.time_launcher ?? '(no /usr/bin/time: not measured)'}`);
+  if (r.machine.engine_env_drops.length) L.push(`- the engine started as the harness starts it, without ${r.machine.engine_env_drops.join(', ')} (set here; Node parses that certificate file at every start, about 40 ms, and the engine opens no TLS connection)`);
   L.push(`- engine in c-parity mode (\`--phi-carryover-mode c-parity --threads N --c-threads N\`), C with \`OMP_NUM_THREADS=N\`; base arguments \`${r.settings.base_args.join(' ')} -noprogress\``);
   L.push(`- checks on every run: exact variants bit-identical to the C's float image; fast within correlation ≥ ${r.settings.fast_bounds.minCorrelation}, max relative difference ≤ ${fmtTol(r.settings.fast_bounds.maxRelDiff)} on pixels ≥ ${r.settings.fast_bounds.brightFraction * 100}% of the maximum, same peaks (3×3 maxima ≥ ${r.settings.fast_bounds.peakFraction * 100}% of the maximum)`, '');
   if (r.failures.length) { L.push('## Failures', '', ...r.failures.map((f) => `- ${f.kind === 'check' ? '**FAIL**' : '**run failed**'} ${f.message}`), ''); }

@@ -4,6 +4,7 @@
  * folder (the same cost for both sides); a run past its timeout is killed with its process
  * group.
  */
+import { engineProcessEnv } from '../src/index.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ function tail(file: string, lines = 6): string {
  * Run `cmd args` in `cwd` with `env` added; stdout to `<tag>.out`, stderr to `<tag>.err` in
  * `cwd` (read them after for the printout or JSON).
  */
-export async function timedRun(cmd: string, args: readonly string[], o: { cwd: string; env?: Record<string, string>; tag: string; timeoutMs: number; launcher: string | null }): Promise<RunResult> {
+export async function timedRun(cmd: string, args: readonly string[], o: { cwd: string; env?: Record<string, string>; tag: string; timeoutMs: number; launcher: string | null; engine?: boolean }): Promise<RunResult> {
   const outFile = join(o.cwd, `${o.tag}.out`), errFile = join(o.cwd, `${o.tag}.err`), timeFile = join(o.cwd, `${o.tag}.time`);
   rmSync(timeFile, { force: true });
   const out = openSync(outFile, 'w'), err = openSync(errFile, 'w');
@@ -66,7 +67,8 @@ export async function timedRun(cmd: string, args: readonly string[], o: { cwd: s
   const res = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; spawnError?: Error }>((resolve) => {
     let child;
     try {
-      child = spawn(file, argv, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', out, err], detached: true });
+      // the engine as the harness starts it: without NODE_EXTRA_CA_CERTS (src/index.ts engineProcessEnv)
+      child = spawn(file, argv, { cwd: o.cwd, env: { ...(o.engine ? engineProcessEnv() : process.env), ...o.env }, stdio: ['ignore', out, err], detached: true });
     } catch (e) { resolve({ code: null, signal: null, ms: 0, spawnError: e as Error }); return; }
     current = { pid: child.pid! };
     const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, o.timeoutMs);

@@ -113,3 +113,15 @@ export function writeOutputs(result: SimulationResult): WrittenOutputs {
 }
 
 export { libmByName, LIBM_NAMES, hex64, fromHex64, ulpDistance, LibmUnavailableError, type Libm, type LibmName } from './math/libm/index.js';
+
+/**
+ * The environment to start the engine's process in: the caller's, without NODE_EXTRA_CA_CERTS.
+ * Node reads and parses that certificate file at every start, before any code runs (about
+ * 40 ms of a 60 ms start on the 2-core test machine); the engine opens no TLS connection. The
+ * harness and `npm run bench` start the engine this way.
+ */
+export function engineProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'NODE_EXTRA_CA_CERTS') out[k] = v;
+  return out;
+}

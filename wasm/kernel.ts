@@ -56,9 +56,60 @@ let pAbc: usize = 0;   // 9 f64 per (phi entry, mosaic domain)
 let pMap: usize = 0;   // i32 per φ step: the table entry of a later sweep
 let pF: usize = 0;     // the HKL grid, f64
 let pOut: usize = 0;   // per pixel of a row: test, delta, then one solid angle per (layer, sub-pixel)
+let pRow: usize = 0;   // the row's float32 pixels, as decided by finish()
 
-export function setup(src: usize, abc: usize, map: usize, fgrid: usize, out: usize): void {
-  pSrc = src; pAbc = abc; pMap = map; pF = fgrid; pOut = out;
+export function setup(src: usize, abc: usize, map: usize, fgrid: usize, out: usize, rowf32: usize): void {
+  pSrc = src; pAbc = abc; pMap = map; pF = fgrid; pOut = out; pRow = rowf32;
+}
+
+// the render statistics, accumulated in the C's pixel order (kernel.ts hands them over per row)
+let sMaxI: f64 = 0; let sMaxIx: f64 = 0; let sMaxIy: f64 = 0; let sSum: f64 = 0; let sSumsqr: f64 = 0; let sSumn: f64 = 0; let sOmega: f64 = 0;
+export function statsSet(maxI: f64, maxIx: f64, maxIy: f64, sum: f64, sumsqr: f64, sumn: f64, omegaSum: f64): void {
+  sMaxI = maxI; sMaxIx = maxIx; sMaxIy = maxIy; sSum = sum; sSumsqr = sumsqr; sSumn = sumn; sOmega = omegaSum;
+}
+export function statsGet(i: i32): f64 {
+  return i == 0 ? sMaxI : i == 1 ? sMaxIx : i == 2 ? sMaxIy : i == 3 ? sSum : i == 4 ? sSumsqr : i == 5 ? sSumn : sOmega;
+}
+
+/** One pixel's value into the statistics, as render.ts's loop takes it (position: its last sub-pixel). */
+export function addStat(value: f64, fpixel: i32, spixel: i32): void {
+  const os = P(I_OS), subpix = P(I_SUBPIX), halfSub = P(I_HALFSUB);
+  if (value > sMaxI) {
+    sMaxI = value;
+    sMaxIx = subpix * (<f64>fpixel * os + os - 1.0) + halfSub;
+    sMaxIy = subpix * (<f64>spixel * os + os - 1.0) + halfSub;
+  }
+  sSum += value;
+  sSumsqr += <f64><f32>(value * value);
+  sSumn += 1.0;
+}
+
+/**
+ * Pixels i0 … n−1 of the last row() call, in order: the solid angles into the sum, the float32
+ * decision (value ± bound on one float32), the value into pRow and the statistics. Returns the
+ * first pixel the bound cannot decide (its solid angles already summed), or n.
+ */
+export function finish(spixel: i32, f0: i32, i0: i32, n: i32): i32 {
+  const omegas = <i32>P(I_THICKSTEPS) * <i32>P(I_OS) * <i32>P(I_OS);
+  const stride = <usize>(2 + omegas) << 3;
+  const approx = P(I_APPROX) != 0;
+  for (let i = i0; i < n; i++) {
+    const o = pOut + <usize>i * stride;
+    for (let j = 0; j < omegas; j++) sOmega += load<f64>(o + (<usize>(2 + j) << 3));
+    const test = load<f64>(o), delta = load<f64>(o, 8);
+    // the C adds the pixel to its calloc'ed float image: (float)(0.0 + test)
+    const value = <f64><f32>(0.0 + test);
+    if (!approx && !(<f64><f32>(test - delta) == value && <f64><f32>(test + delta) == value)) return i;
+    store<f32>(pRow + (<usize>i << 2), <f32>value);
+    addStat(value, f0 + i, spixel);
+  }
+  return n;
+}
+
+/** A pixel decided elsewhere (the reference loop): its value into pRow and the statistics. */
+export function put(i: i32, value: f64, fpixel: i32, spixel: i32): void {
+  store<f32>(pRow + (<usize>i << 2), <f32>value);
+  addStat(value, fpixel, spixel);
 }
 
 @inline function P(i: i32): f64 { return load<f64>(<usize>i << 3); }

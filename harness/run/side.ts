@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { SideError } from '../contract.js';
 import { execa } from 'execa';
+import { engineProcessEnv } from '../../src/index.js';
 import { trackChild, untrackChild } from './lifecycle.js';
 
 export interface RunRecord {
@@ -41,7 +42,8 @@ export async function runSide(side: 'C' | 'TS', command: string[], opts: { cwd: 
   const env = opts.env ?? {};
   const t0 = performance.now();
   const child = trackChild(execa(command[0], command.slice(1), {
-    cwd: opts.cwd, env: { ...process.env, ...env }, reject: false, timeout: opts.timeoutMs, killSignal: 'SIGKILL',
+    // the engine starts without NODE_EXTRA_CA_CERTS (engineProcessEnv: it opens no TLS connection)
+    cwd: opts.cwd, env: { ...(side === 'TS' ? engineProcessEnv() : process.env), ...env }, extendEnv: false, reject: false, timeout: opts.timeoutMs, killSignal: 'SIGKILL',
     stdin: 'ignore', stdout: { file: stdoutFile }, stderr: { file: stderrFile },
   }));
   const r = await child;

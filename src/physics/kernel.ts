@@ -343,7 +343,14 @@ function unitize3(v: Float64Array): void {
 }
 
 /** The WebAssembly part (wasm/kernel.ts), instantiated with this run's plan written into its memory. */
-interface WasmKernel { row: (spixel: number, f0: number, pairs: number) => void; out: Float64Array; stride: number; omegas: number }
+interface WasmKernel {
+  row: (spixel: number, f0: number, pairs: number) => void;
+  finish: (spixel: number, f0: number, i0: number, n: number) => number;
+  put: (i: number, value: number, fpixel: number, spixel: number) => void;
+  statsSet: (maxI: number, maxIx: number, maxIy: number, sum: number, sumsqr: number, sumn: number, omegaSum: number) => void;
+  statsGet: (i: number) => number;
+  rowF32: Float32Array;
+}
 
 let wasmModule: WebAssembly.Module | null | undefined;
 /** why the WebAssembly kernel is not used in this process (null: it is) */
@@ -396,13 +403,14 @@ function wasmKernel(K: KernelPlan, cfg: SimulationConfig, table: LatticeTable): 
 
 function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('wasm kernel aborted'); }, seed: () => 0 } });
-  const ex = inst.exports as unknown as { memory: WebAssembly.Memory; setup: (...a: number[]) => void; row: (s: number, f: number, p: number) => void };
+  const ex = inst.exports as unknown as WasmKernel & { memory: WebAssembly.Memory; setup: (...a: number[]) => void };
   const omegas = K.thicksteps * K.os * K.os;
   const stride = 2 + omegas;
   const align = (n: number) => (n + 15) & ~15;
   const oSrc = 512, oAbc = align(oSrc + K.sources * 56), oMap = align(oAbc + K.abc.length * 8), oF = align(oMap + K.later.length * 4);
   const oOut = align(oF + (K.hasHkls ? K.Fgrid.length * 8 : 8));
-  const bytes = oOut + K.fpixels * stride * 8 + 64;
+  const oRow = align(oOut + K.fpixels * stride * 8);
+  const bytes = oRow + K.fpixels * 4 + 64;
   const have = ex.memory.buffer.byteLength;
   if (bytes > have) ex.memory.grow(Math.ceil((bytes - have) / 65536));
   const buf = ex.memory.buffer;
@@ -419,37 +427,29 @@ function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   new Float64Array(buf, oAbc, K.abc.length).set(K.abc);
   new Int32Array(buf, oMap, K.later.length).set(K.later);
   if (K.hasHkls) new Float64Array(buf, oF, K.Fgrid.length).set(K.Fgrid);
-  ex.setup(oSrc, oAbc, oMap, oF, oOut);
-  return { row: ex.row, out: new Float64Array(buf, oOut, K.fpixels * stride), stride, omegas };
+  ex.setup(oSrc, oAbc, oMap, oF, oOut, oRow);
+  return { row: ex.row, finish: ex.finish, put: ex.put, statsSet: ex.statsSet, statsGet: ex.statsGet, rowF32: new Float32Array(buf, oRow, K.fpixels) };
 }
 
-/** Pixel pairs [f0, f0 + 2·pairs) of row `spixel` through the WebAssembly kernel; the float32 decision, statistics and redoes here. */
+/**
+ * Pixel pairs [f0, f0 + 2·pairs) of row `spixel` through the WebAssembly kernel: it computes them,
+ * decides their float32 values and keeps the statistics in order; a pixel it cannot decide goes to
+ * the reference loop here, and the WebAssembly side goes on after it.
+ */
 function wasmRow(W: WasmKernel, K: KernelPlan, P: Precision, cfg: SimulationConfig, table: LatticeTable, spixel: number, f0: number, pairs: number, image: Float32Array, stats: RenderStats, st: KernelState): void {
   W.row(spixel, f0, pairs);
-  const out = W.out, stride = W.stride, omegas = W.omegas, approx = K.approx;
-  const fpixels = K.fpixels, os = K.os, subpix = K.subpix, halfSub = K.halfSub;
-  // the statistics' position of a pixel: its last sub-pixel, as the loop leaves Fdet and Sdet
-  const Sdet = subpix * (spixel * os + os - 1) + halfSub;
-  let omegaSum = stats.omegaSum;
-  for (let i = 0; i < 2 * pairs; i++) {
-    const fpixel = f0 + i, o = i * stride, imgidx = spixel * fpixels + fpixel;
-    for (let j = 0; j < omegas; j++) omegaSum += out[o + 2 + j];
-    const test = out[o], delta = out[o + 1];
-    let value = Math.fround(image[imgidx] + test);
-    if (!approx && !(Math.fround(test - delta) === value && Math.fround(test + delta) === value)) {
-      // no φ carry-over or polar-vector state reaches these pixels (a later sweep, Kahn factor 0): the state before is the state after
-      st.savedPolar.set(st.polarVector);
-      redoPixel(P, cfg, table, spixel, fpixel, image, st, false);
-      value = image[imgidx];
-    } else {
-      image[imgidx] = value;
-    }
-    if (value > stats.maxI) { stats.maxI = value; stats.maxIx = subpix * (fpixel * os + os - 1) + halfSub; stats.maxIy = Sdet; }
-    stats.sum += value;
-    stats.sumsqr += Math.fround(value * value);
-    ++stats.sumn;
+  const n = 2 * pairs;
+  W.statsSet(stats.maxI, stats.maxIx, stats.maxIy, stats.sum, stats.sumsqr, stats.sumn, stats.omegaSum);
+  for (let i = W.finish(spixel, f0, 0, n); i < n; i = W.finish(spixel, f0, i + 1, n)) {
+    // no φ carry-over or polar-vector state reaches these pixels (a later sweep, Kahn factor 0): the state before is the state after
+    const fpixel = f0 + i;
+    st.savedPolar.set(st.polarVector);
+    redoPixel(P, cfg, table, spixel, fpixel, image, st, false);
+    W.put(i, image[spixel * K.fpixels + fpixel], fpixel, spixel);
   }
-  stats.omegaSum = omegaSum;
+  stats.maxI = W.statsGet(0); stats.maxIx = W.statsGet(1); stats.maxIy = W.statsGet(2);
+  stats.sum = W.statsGet(3); stats.sumsqr = W.statsGet(4); stats.sumn = W.statsGet(5); stats.omegaSum = W.statsGet(6);
+  image.set(W.rowF32.subarray(0, n), spixel * K.fpixels + f0);
 }
 
 /**
