@@ -121,15 +121,14 @@ export function put(i: i32, value: f64, fpixel: i32, spixel: i32): void {
   const n = f64x2.sub(f64x2.add(f64x2.mul(x, splat(INV_PI)), splat(MAGIC)), splat(MAGIC));
   const r = f64x2.sub(f64x2.sub(f64x2.sub(x, f64x2.mul(n, splat(Q1))), f64x2.mul(n, splat(Q2))), f64x2.mul(n, splat(Q3)));
   const z = f64x2.mul(r, r);
-  let p = f64x2.add(splat(T19), f64x2.mul(z, splat(T21)));
-  p = f64x2.add(splat(T17), f64x2.mul(z, p));
-  p = f64x2.add(splat(T15), f64x2.mul(z, p));
-  p = f64x2.add(splat(T13), f64x2.mul(z, p));
-  p = f64x2.add(splat(T11), f64x2.mul(z, p));
-  p = f64x2.add(splat(T9), f64x2.mul(z, p));
-  p = f64x2.add(splat(T7), f64x2.mul(z, p));
-  p = f64x2.add(splat(T5), f64x2.mul(z, p));
-  p = f64x2.add(splat(T3), f64x2.mul(z, p));
+  // Estrin's scheme (fastsin.ts): the same operations as sinApprox, lane by lane
+  const z2 = f64x2.mul(z, z), z4 = f64x2.mul(z2, z2), z8 = f64x2.mul(z4, z4);
+  const a0 = f64x2.add(splat(T3), f64x2.mul(z, splat(T5)));
+  const a1 = f64x2.add(splat(T7), f64x2.mul(z, splat(T9)));
+  const a2 = f64x2.add(splat(T11), f64x2.mul(z, splat(T13)));
+  const a3 = f64x2.add(splat(T15), f64x2.mul(z, splat(T17)));
+  const a4 = f64x2.add(splat(T19), f64x2.mul(z, splat(T21)));
+  const p = f64x2.add(f64x2.add(f64x2.add(a0, f64x2.mul(a1, z2)), f64x2.mul(f64x2.add(a2, f64x2.mul(a3, z2)), z4)), f64x2.mul(a4, z8));
   const s = f64x2.add(r, f64x2.mul(f64x2.mul(r, z), p));
   const h = f64x2.mul(n, splat(0.5));
   const v = f64x2.mul(s, f64x2.sub(splat(1.0), f64x2.mul(splat(4.0), f64x2.sub(h, f64x2.floor(h)))));
