@@ -42,6 +42,7 @@ function staleReason() {
 
 /** why dist/wasm/kernel.wasm is stale, or null */
 function wasmStaleReason() {
+  if (!existsSync(join(root, 'wasm', 'kernel.ts'))) return null;
   const out = join(root, 'dist', 'wasm', 'kernel.wasm');
   if (!existsSync(out)) return 'dist/wasm/kernel.wasm is missing';
   if (statSync(join(root, 'wasm', 'kernel.ts')).mtimeMs > statSync(out).mtimeMs) return 'wasm/kernel.ts changed since it was compiled';

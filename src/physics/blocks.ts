@@ -20,7 +20,10 @@ export type BlocksRendered = Omit<BlocksDone, 'trace'>;
 export function renderClaimedBlocks(
   P: Precision, cfg: SimulationConfig, table: LatticeTable, blocks: Block[], counter: Int32Array,
   image: Float32Array, kernel: KernelUse['name'], trace: ((line: string) => void) | undefined,
+  /** a worker's flag, set before it takes its first block (parallel.ts stops a worker that never did) */
+  taking?: { flags: Int32Array; index: number },
 ): BlocksRendered {
+  if (taking) Atomics.store(taking.flags, taking.index, 1);
   const stats: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
   const shared = { interpolate: cfg.crystal.interpolate, babble: true };
   const Pr = kernel === 'checked' ? checkedSines(P) : P;

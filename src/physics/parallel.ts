@@ -14,9 +14,6 @@
  * in row order, as the single-core loop accumulates them. When exactness cannot be shown,
  * the render falls back to one core and says why.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Precision } from '../math/precision.js';
 import { unitize } from '../math/vec3.js';
 import type { SimulationConfig } from '../config/resolve.js';
@@ -24,6 +21,7 @@ import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.j
 import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 import { renderClaimedBlocks, type Block, type BlocksDone } from './blocks.js';
 import { loadWasmModule } from './kernel.js';
+import { stopIdleWorkers, takeWorker } from './pool.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -69,12 +67,6 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
   return { items };
 }
 
-function workerUrl(): URL {
-  const here = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  // running from the TypeScript sources (tests): use the compiled worker
-  return pathToFileURL(fileURLToPath(import.meta.url).replace(/\/src\/physics\/parallel\.ts$/, '/dist/src/physics/worker.js'));
-}
 
 /** Statistics as the single-core loop accumulates them: rendered pixels in row order. */
 function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: number): RenderStats {
@@ -107,20 +99,32 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const kernel = chooseKernel(cfg, { trace: opts.trace !== undefined, print: opts.print !== undefined, recorder: P.recorder !== undefined });
   const blocks: Block[] = plan.items.flat();
   const counter = new Int32Array(new SharedArrayBuffer(4));
+  const nWorkers = P.recorder ? threads : threads - 1;
+  // per worker: set before it first takes a block (blocks.ts); a worker still at 0 when every block is taken never will take one
+  const taking = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, nWorkers)));
   const wasm = kernel.name === 'exact' || kernel.name === 'fast' ? loadWasmModule() : null;
   // the workers start (tens of milliseconds each) while the main thread already renders blocks
-  const workers = Array.from({ length: P.recorder ? threads : threads - 1 }, () => new Promise<BlocksDone>((resolve, reject) => {
-    const w = new Worker(workerUrl(), { workerData: { cfg: plain, table, blocks, counter, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm } });
-    w.once('message', resolve);
-    w.once('error', reject);
-    w.once('exit', (code) => { if (code !== 0) reject(new Error(`render worker exited with code ${code}`)); });
-  }));
+  const started = Array.from({ length: nWorkers }, (_, index) => {
+    const w = takeWorker({ cfg: plain, table, blocks, counter, taking, index, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm });
+    const done = new Promise<BlocksDone | null>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.once('exit', (code) => { if (code !== 0 && !stopped.has(index)) reject(new Error(`render worker exited with code ${code}`)); else resolve(null); });
+    });
+    return { w, done };
+  });
+  const stopped = new Set<number>();
   // the main thread takes blocks too, unless it records math calls (--libm-log): its recorder prints at once, not in pixel order
   const mineTrace: string[] = [];
   const mine: BlocksDone = P.recorder
     ? { trace: [], omegaSum: 0, redone: 0 }
     : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, new Float32Array(shared), kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined), trace: mineTrace };
-  const results = [mine, ...await Promise.all(workers)];
+  // every block is taken: a worker that has not started taking is stopped, not waited for (its start-up would be the render's tail)
+  if (!P.recorder) {
+    started.forEach(({ w }, i) => { if (Atomics.load(taking, i) === 0) { stopped.add(i); void w.terminate(); } });
+  }
+  stopIdleWorkers();
+  const results = [mine, ...(await Promise.all(started.map((s) => s.done))).filter((r): r is BlocksDone => r !== null)];
   const image = new Float32Array(shared);
   if (opts.trace) {
     // traced pixels in row order, as one core prints them
