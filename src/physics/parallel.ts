@@ -21,7 +21,7 @@ import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.j
 import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 import { renderClaimedBlocks, type Block, type BlocksDone } from './blocks.js';
 import { loadWasmModule } from './kernel.js';
-import { stopIdleWorkers, takeWorker } from './pool.js';
+import { startWorker } from './pool.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -105,7 +105,7 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const wasm = kernel.name === 'exact' || kernel.name === 'fast' ? loadWasmModule() : null;
   // the workers start (tens of milliseconds each) while the main thread already renders blocks
   const started = Array.from({ length: nWorkers }, (_, index) => {
-    const w = takeWorker({ cfg: plain, table, blocks, counter, taking, index, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm });
+    const w = startWorker({ cfg: plain, table, blocks, counter, taking, index, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm });
     const done = new Promise<BlocksDone | null>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
@@ -123,7 +123,6 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   if (!P.recorder) {
     started.forEach(({ w }, i) => { if (Atomics.load(taking, i) === 0) { stopped.add(i); void w.terminate(); } });
   }
-  stopIdleWorkers();
   const results = [mine, ...(await Promise.all(started.map((s) => s.done))).filter((r): r is BlocksDone => r !== null)];
   const image = new Float32Array(shared);
   if (opts.trace) {

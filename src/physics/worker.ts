@@ -9,11 +9,7 @@ import type { KernelUse } from './render.js';
 import { renderClaimedBlocks, type Block } from './blocks.js';
 import { setWasmModule } from './kernel.js';
 
-// started early (pool.ts): the job comes as the first message
-const job = (workerData as { early?: boolean } | null)?.early
-  ? await new Promise<unknown>((resolve) => parentPort!.once('message', resolve))
-  : workerData;
-const { cfg, table, blocks, counter, taking, index, image, trace, kernel, wasm } = job as {
+const { cfg, table, blocks, counter, taking, index, image, trace, kernel, wasm } = workerData as {
   cfg: SimulationConfig; table: LatticeTable; blocks: Block[]; counter: Int32Array; taking: Int32Array; index: number; image: SharedArrayBuffer; trace: boolean;
   kernel: KernelUse['name']; wasm: WebAssembly.Module | null;
 };
