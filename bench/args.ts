@@ -14,7 +14,7 @@ export class BenchUsageError extends InputError {
 export const VARIANTS = ['exact', 'fast', 'reference'] as const;
 export type Variant = typeof VARIANTS[number];
 /** the engine options of each variant (after the c-parity and thread options) */
-export const VARIANT_FLAGS: Record<Variant, string[]> = { exact: ['--render', 'auto'], fast: ['--fast'], reference: ['--render', 'reference'] };
+export const VARIANT_FLAGS: Record<Variant, string[]> = { exact: [], fast: ['--fast'], reference: ['--render', 'reference'] };
 
 export interface BenchOptions {
   help: boolean;
@@ -52,7 +52,7 @@ check failed, 2 on a usage error, 3 when a run failed (the C or an engine varian
 options:
   --case LIST           matrix cases, comma-separated or repeated: ${MATRIX.map((c) => `${c.id} (${c.label})`).join(', ')};
                         or all (default)
-  --variants LIST       engine variants: exact (--render auto), fast (--fast), reference (--render
+  --variants LIST       engine variants: exact (no flag: the engine's default, --render auto; so an older build's default path is timed too), fast (--fast), reference (--render
                         reference, the C's loop as written); default exact,fast
   --threads LIST        thread counts, each run by both sides (C: OMP_NUM_THREADS; engine: --threads N
                         --c-threads N); default 1,2

@@ -2,7 +2,7 @@
 /**
  * npm run bench: the engine against the user's nanoBragg.c (issue #12). Builds the C
  * (cached), then runs the benchmark matrix (bench/matrix.ts) at each thread count: the C
- * and each engine variant (exact = --render auto, fast = --fast, optionally reference) as
+ * and each engine variant (exact = the default, --render auto, fast = --fast, optionally reference) as
  * whole processes on the same arguments, alternating, one warm-up then --runs timed runs;
  * start-up measured with a one-pixel ROI; peak memory from /usr/bin/time; the machine's load
  * (other processes' CPU) noted per case after waiting for an idle machine. Every run's image

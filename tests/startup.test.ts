@@ -123,7 +123,36 @@ describe('--json timing', () => {
     expect(j.render).toBe('auto');
   });
 
-  it('says which renderer was asked for', () => {
-    expect(run(['--render', 'reference']).render).toBe('reference');
+  it('says which renderer was asked for, and which kernel ran', () => {
+    const ref = run(['--render', 'reference']) as unknown as { render: string; kernel: { name: string; reason: string | null; redone: number } };
+    expect(ref.render).toBe('reference');
+    expect(ref.kernel).toEqual({ name: 'reference', reason: '--render reference', redone: 0 });
+    const auto = run([]) as unknown as { kernel: { name: string; reason: string | null; redone: number } };
+    expect(auto.kernel.name).toBe('exact');
+    expect(auto.kernel.reason).toBeNull();
+    const f32 = run(['--dtype', 'float32']) as unknown as { kernel: { name: string; reason: string | null } };
+    expect(f32.kernel).toMatchObject({ name: 'checked', reason: '--dtype float32' });
+  });
+});
+
+describe('engineProcessEnv: how the harness and the bench start the engine', () => {
+  it('drops NODE_EXTRA_CA_CERTS (parsed by Node at every start; the engine opens no TLS connection) and keeps the rest', async () => {
+    const { engineProcessEnv } = await import('../src/index.js');
+    const env = engineProcessEnv({ PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca.crt', OMP_NUM_THREADS: '2', EMPTY: '' });
+    expect(env).toEqual({ PATH: '/bin', OMP_NUM_THREADS: '2', EMPTY: '' });
+  });
+
+  it('the harness runs the engine with it (harness/run/side.ts), and its record keeps only what the run added', async () => {
+    const { runSide } = await import('../harness/run/side.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-env-'));
+    const before = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = join(dir, 'no-such-bundle.pem');
+    try {
+      const r = await runSide('TS', [process.execPath, '-e', 'process.stdout.write(String(process.env.NODE_EXTRA_CA_CERTS))'], { cwd: dir, timeoutMs: 20_000, name: 'ts' });
+      expect(r.exitCode).toBe(0);
+      expect(readFileSync(r.stdoutFile, 'utf8')).toBe('undefined');
+    } finally {
+      if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS; else process.env.NODE_EXTRA_CA_CERTS = before;
+    }
   });
 });
