@@ -376,6 +376,16 @@ function wasmApplies(K: KernelPlan): boolean {
   return !K.curved && K.mask === null && !(K.dmin > 0.0) && K.detThick === 0.0 && !K.wThick && (K.kahn === 0.0 || (K.nopolar && !K.wPolar));
 }
 
+/**
+ * The warning for a run the WebAssembly part would have rendered but could not load (a build
+ * without dist/wasm/kernel.wasm): the image is the same, only slower, and the run says so.
+ */
+export function wasmFallbackWarning(cfg: SimulationConfig, table: LatticeTable, kernel: string): string | null {
+  if (kernel !== 'exact' && kernel !== 'fast') return null;
+  if (!wasmApplies(kernelPlan(cfg, table)) || loadWasmModule() !== null) return null;
+  return `WARNING: the exact kernel's WebAssembly part is unavailable (${wasmUnavailable}); rendered in JavaScript: the same image, slower`;
+}
+
 // the plan's f64 slots, in wasm/kernel.ts's order (I_* there)
 function planSlots(K: KernelPlan): number[] {
   const b = (x: boolean) => (x ? 1 : 0);

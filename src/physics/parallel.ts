@@ -20,7 +20,7 @@ import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
 import { renderClaimedBlocks, type Block, type BlocksDone } from './blocks.js';
-import { loadWasmModule } from './kernel.js';
+import { loadWasmModule, wasmFallbackWarning } from './kernel.js';
 import { startWorker } from './pool.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
@@ -140,6 +140,7 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   }
   const stats = statsFromImage(cfg, image, results.reduce((a, r) => a + r.omegaSum, 0));
   kernel.redone = results.reduce((a, r) => a + r.redone, 0);
-  return { image: Float32Array.from(image), stats, warnings: [], kernel };
+  const note = wasmFallbackWarning(cfg, table, kernel.name);
+  return { image: Float32Array.from(image), stats, warnings: note ? [note] : [], kernel };
 }
 

@@ -17,7 +17,7 @@ import { cInt, RTD } from '../math/constants.js';
 import { cfmtD, cfmtF, cfmtG } from '../io/cformat.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { isC } from '../quirks/catalogue.js';
-import { checkedSines, kernelRows, kernelUnsupported } from './kernel.js';
+import { checkedSines, kernelRows, kernelUnsupported, wasmFallbackWarning } from './kernel.js';
 
 /** The loop for this run: the exact kernel (or --fast) where it applies, else the reference loop, with the reason. */
 export function chooseKernel(cfg: SimulationConfig, opts: { trace?: boolean; print?: boolean; recorder?: boolean }): KernelUse {
@@ -108,6 +108,8 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
     if (kernel.name === 'reference' || kernel.name === 'checked') renderRows(Pr, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
     else kernel.redone += kernelRows(P, cfg, table, r0, r1, image, stats);
   }
+  const note = wasmFallbackWarning(cfg, table, kernel.name);
+  if (note) warnings.push(note);
   return { image, stats, warnings, kernel };
 }
 
