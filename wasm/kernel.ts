@@ -173,6 +173,43 @@ export function put(i: i32, value: f64, fpixel: i32, spixel: i32): void {
   return defaultF;
 }
 
+// lanes of the current pixel pair that must go to the reference loop (all ones)
+let gBad: v128 = f64x2.splat(0.0);
+
+// One evaluation (rotated cell at `ab`) for both lanes: F_cell²·F_latt² with the weights the C
+// applies to each contribution, as kernel.ts computes it.
+@inline function contribution(ab: usize, q1: v128, q2: v128, q3: v128, approx: bool, Na: f64, Nb: f64, Nc: f64, water: f64,
+  hasHkls: bool, defaultF: f64, hMin: f64, hMax: f64, kMin: f64, kMax: f64, lMin: f64, lMax: f64, sH: f64, sK: f64,
+  cPolar: bool, cOmega: bool, polar: v128, omega: v128): v128 {
+  const zero = splat(0.0);
+  const PI = splat(Math.PI);
+  const h = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab)), q1), f64x2.mul(splat(load<f64>(ab, 8)), q2)), f64x2.mul(splat(load<f64>(ab, 16)), q3));
+  const k = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab, 24)), q1), f64x2.mul(splat(load<f64>(ab, 32)), q2)), f64x2.mul(splat(load<f64>(ab, 40)), q3));
+  const l = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab, 48)), q1), f64x2.mul(splat(load<f64>(ab, 56)), q2)), f64x2.mul(splat(load<f64>(ab, 64)), q3));
+  let Flatt = splat(1.0);
+  if (approx) {
+    if (Na > 1) Flatt = f64x2.mul(Flatt, sincgFastV(h, Na));
+    if (Nb > 1) Flatt = f64x2.mul(Flatt, sincgFastV(k, Nb));
+    if (Nc > 1) Flatt = f64x2.mul(Flatt, sincgFastV(l, Nc));
+  } else {
+    if (Na > 1) { const vN = splat(Na); const x = f64x2.mul(PI, h); Flatt = f64x2.mul(Flatt, sel(vN, f64x2.div(sinV(f64x2.mul(x, vN)), sinV(x)), f64x2.eq(x, zero))); }
+    if (Nb > 1) { const vN = splat(Nb); const x = f64x2.mul(PI, k); Flatt = f64x2.mul(Flatt, sel(vN, f64x2.div(sinV(f64x2.mul(x, vN)), sinV(x)), f64x2.eq(x, zero))); }
+    if (Nc > 1) { const vN = splat(Nc); const x = f64x2.mul(PI, l); Flatt = f64x2.mul(Flatt, sel(vN, f64x2.div(sinV(f64x2.mul(x, vN)), sinV(x)), f64x2.eq(x, zero))); }
+  }
+  // the reference skips an evaluation whose F_latt is 0 (never, short of a sine's zero): such a lane is redone
+  if (water == 0.0) gBad = v128.or(gBad, f64x2.eq(Flatt, zero));
+  let Fcell = splat(defaultF);
+  if (hasHkls) {
+    Fcell = f64x2(
+      fcellLane(f64x2.extract_lane(h, 0), f64x2.extract_lane(k, 0), f64x2.extract_lane(l, 0), defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK),
+      fcellLane(f64x2.extract_lane(h, 1), f64x2.extract_lane(k, 1), f64x2.extract_lane(l, 1), defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK));
+  }
+  let w = f64x2.mul(f64x2.mul(f64x2.mul(Fcell, Fcell), Flatt), Flatt);
+  if (cPolar) w = f64x2.mul(w, polar);
+  if (cOmega) w = f64x2.mul(w, omega);
+  return w;
+}
+
 // Pixels f0, f0+1, …, f0+2·pairs−1 of row `spixel` (φ state: later sweeps). Per pixel at pOut + i·stride:
 // test, delta, then the solid angle of each (layer, sub-pixel) in loop order.
 export function row(spixel: i32, f0: i32, pairs: i32): void {
@@ -192,10 +229,7 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
   const hMin = P(I_HMIN), hMax = P(I_HMAX), kMin = P(I_KMIN), kMax = P(I_KMAX), lMin = P(I_LMIN), lMax = P(I_LMAX), sH = P(I_SH), sK = P(I_SK);
   const scale0 = P(I_SCALE0), steps = P(I_STEPS), E = P(I_E), Eabs = P(I_EABS), approx = P(I_APPROX) != 0, fault = P(I_FAULT);
   const stride = <usize>(2 + thicksteps * os * os) << 3;
-  const PI = splat(Math.PI);
-  const vNa = splat(Na), vNb = splat(Nb), vNc = splat(Nc);
   const zero = splat(0.0), one = splat(1.0);
-  const Fd = splat(defaultF);
   const ps2 = splat(pixelSize * pixelSize), vClose = splat(close);
 
   for (let pair = 0; pair < pairs; pair++) {
@@ -205,7 +239,7 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
     let A = f64x2.abs(I);
     let polar = nopolar ? one : zero;
     let omega = zero;
-    let bad = zero; // lanes that must go to the reference loop (all ones)
+    gBad = zero; // lanes that must go to the reference loop (all ones)
     let sub = 0;
     for (let thickTic = 0; thickTic < thicksteps; ++thickTic) {
       const Odet = <f64>thickTic * thickstep;
@@ -219,7 +253,7 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
           const x2 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(Fdet, f2), SO2), OO2), p2);
           const x3 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(Fdet, f3), SO3), OO3), p3);
           const air = f64x2.sqrt(f64x2.add(f64x2.add(f64x2.mul(x1, x1), f64x2.mul(x2, x2)), f64x2.mul(x3, x3)));
-          bad = v128.or(bad, f64x2.eq(air, zero));
+          gBad = v128.or(gBad, f64x2.eq(air, zero));
           let d1: v128, d2: v128, d3: v128, omegaNew: v128;
           if (approx) {
             // --fast: one division per sub-pixel, products by the reciprocal after it
@@ -269,39 +303,33 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
               const pol = f64x2.mul(splat(0.5), f64x2.sub(f64x2.add(one, c2), f64x2.mul(f64x2.mul(zero, one), s2v)));
               polar = sel(pol, polar, doPolar);
             }
-            for (let phiTic = 0; phiTic < phisteps; ++phiTic) {
-              const ent = load<i32>(pMap + (<usize>phiTic << 2));
-              for (let mosTic = 0; mosTic < M; ++mosTic) {
-                const ab = pAbc + (<usize>(ent * M + mosTic) * 72);
-                const h = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab)), q1), f64x2.mul(splat(load<f64>(ab, 8)), q2)), f64x2.mul(splat(load<f64>(ab, 16)), q3));
-                const k = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab, 24)), q1), f64x2.mul(splat(load<f64>(ab, 32)), q2)), f64x2.mul(splat(load<f64>(ab, 40)), q3));
-                const l = f64x2.add(f64x2.add(f64x2.mul(splat(load<f64>(ab, 48)), q1), f64x2.mul(splat(load<f64>(ab, 56)), q2)), f64x2.mul(splat(load<f64>(ab, 64)), q3));
-                let Flatt = one;
-                if (approx) {
-                  if (Na > 1) Flatt = f64x2.mul(Flatt, sincgFastV(h, Na));
-                  if (Nb > 1) Flatt = f64x2.mul(Flatt, sincgFastV(k, Nb));
-                  if (Nc > 1) Flatt = f64x2.mul(Flatt, sincgFastV(l, Nc));
-                } else {
-                  if (Na > 1) { const x = f64x2.mul(PI, h); Flatt = f64x2.mul(Flatt, sel(vNa, f64x2.div(sinV(f64x2.mul(x, vNa)), sinV(x)), f64x2.eq(x, zero))); }
-                  if (Nb > 1) { const x = f64x2.mul(PI, k); Flatt = f64x2.mul(Flatt, sel(vNb, f64x2.div(sinV(f64x2.mul(x, vNb)), sinV(x)), f64x2.eq(x, zero))); }
-                  if (Nc > 1) { const x = f64x2.mul(PI, l); Flatt = f64x2.mul(Flatt, sel(vNc, f64x2.div(sinV(f64x2.mul(x, vNc)), sinV(x)), f64x2.eq(x, zero))); }
-                }
-                // the reference skips an evaluation whose F_latt is 0 (never, short of a sine's zero): such a lane is redone
-                if (water == 0.0) bad = v128.or(bad, f64x2.eq(Flatt, zero));
-                let Fcell = Fd;
-                if (hasHkls) {
-                  Fcell = f64x2(
-                    fcellLane(f64x2.extract_lane(h, 0), f64x2.extract_lane(k, 0), f64x2.extract_lane(l, 0), defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK),
-                    fcellLane(f64x2.extract_lane(h, 1), f64x2.extract_lane(k, 1), f64x2.extract_lane(l, 1), defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK));
-                }
-                let w = f64x2.mul(f64x2.mul(f64x2.mul(Fcell, Fcell), Flatt), Flatt);
-                if (cPolar) w = f64x2.mul(w, polar);
-                if (cOmega) w = f64x2.mul(w, omega);
-                I = f64x2.add(I, w);
-                A = f64x2.add(A, f64x2.abs(w));
-                if (sPolar) { I = f64x2.mul(I, polar); A = f64x2.mul(A, f64x2.abs(polar)); }
-                if (sOmega) { I = f64x2.mul(I, omega); A = f64x2.mul(A, f64x2.abs(omega)); }
-              }
+            // the φ × mosaic evaluations two at a time: two independent chains in flight (the sines'
+            // latency, not their operations, bounds one at a time); summed in the C's order
+            const total = phisteps * M;
+            let pt = 0, mt = 0, ent = load<i32>(pMap);
+            let e = 0;
+            for (; e + 1 < total; e += 2) {
+              const ab0 = pAbc + (<usize>(ent * M + mt) * 72);
+              if (++mt == M) { mt = 0; ++pt; ent = load<i32>(pMap + (<usize>pt << 2)); }
+              const ab1 = pAbc + (<usize>(ent * M + mt) * 72);
+              if (++mt == M) { mt = 0; ++pt; if (pt < phisteps) ent = load<i32>(pMap + (<usize>pt << 2)); }
+              const w0 = contribution(ab0, q1, q2, q3, approx, Na, Nb, Nc, water, hasHkls, defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK, cPolar, cOmega, polar, omega);
+              const w1 = contribution(ab1, q1, q2, q3, approx, Na, Nb, Nc, water, hasHkls, defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK, cPolar, cOmega, polar, omega);
+              I = f64x2.add(I, w0);
+              A = f64x2.add(A, f64x2.abs(w0));
+              if (sPolar) { I = f64x2.mul(I, polar); A = f64x2.mul(A, f64x2.abs(polar)); }
+              if (sOmega) { I = f64x2.mul(I, omega); A = f64x2.mul(A, f64x2.abs(omega)); }
+              I = f64x2.add(I, w1);
+              A = f64x2.add(A, f64x2.abs(w1));
+              if (sPolar) { I = f64x2.mul(I, polar); A = f64x2.mul(A, f64x2.abs(polar)); }
+              if (sOmega) { I = f64x2.mul(I, omega); A = f64x2.mul(A, f64x2.abs(omega)); }
+            }
+            if (e < total) {
+              const w0 = contribution(pAbc + (<usize>(ent * M + mt) * 72), q1, q2, q3, approx, Na, Nb, Nc, water, hasHkls, defaultF, hMin, hMax, kMin, kMax, lMin, lMax, sH, sK, cPolar, cOmega, polar, omega);
+              I = f64x2.add(I, w0);
+              A = f64x2.add(A, f64x2.abs(w0));
+              if (sPolar) { I = f64x2.mul(I, polar); A = f64x2.mul(A, f64x2.abs(polar)); }
+              if (sOmega) { I = f64x2.mul(I, omega); A = f64x2.mul(A, f64x2.abs(omega)); }
             }
           }
         }
@@ -314,7 +342,7 @@ export function row(spixel: i32, f0: i32, pairs: i32): void {
     if (!wOmega) { test = f64x2.mul(test, omega); bound = f64x2.mul(bound, f64x2.abs(omega)); }
     if (fault != 1.0) test = f64x2.mul(test, splat(fault)); // tests only (kernel.ts kernelFaults)
     const delta = f64x2.add(f64x2.mul(bound, splat(E)), splat(Eabs));
-    test = sel(splat(NaN), test, bad);
+    test = sel(splat(NaN), test, gBad);
     const o = pOut + <usize>(fa - f0) * stride;
     store<f64>(o, f64x2.extract_lane(test, 0));
     store<f64>(o, f64x2.extract_lane(delta, 0), 8);
