@@ -44,7 +44,11 @@ function randomArgs(seed: number): string[] {
     '-misset', String(Math.floor(R() * 40)), String(Math.floor(R() * 40)), String(Math.floor(R() * 40)),
     '-N', pick(['2', '5', '7', '20']), '-lambda', pick(['1.0', '6.2']), '-distance', pick(['60', '100']), '-pixel', pick(['0.1', '0.3']),
     '-detpixels', String(n)];
-  if (R() < 0.4) a.push('-hkl', hklFile); else a.push('-default_F', '100');
+  if (R() < 0.4) {
+    a.push('-hkl', hklFile);
+    // tricubic interpolation: the table spans -4..4, so most images also meet the switch-off (and its warning)
+    if (R() < 0.5) a.push(R() < 0.5 ? '-interpolate' : '-nointerpolate');
+  } else a.push('-default_F', '100');
   if (R() < 0.4) a.push('-phisteps', pick(['2', '3']), '-osc', '0.5', '-phi', pick(['0', '-0.25']));
   if (R() < 0.3) a.push('-mosaic', '0.4', '-mosaic_domains', pick(['2', '3']), '-mosaic_seed', '11');
   if (R() < 0.4) a.push('-oversample', pick(['2', '3']));
@@ -68,7 +72,7 @@ function randomArgs(seed: number): string[] {
 
 function render(args: string[]) {
   const r = simulate(args);
-  return { image: r.image, stats: r.renderStats, kernel: r.kernel };
+  return { image: r.image, stats: r.renderStats, kernel: r.kernel, warnings: r.warnings };
 }
 
 function differing(a: Float32Array, b: Float32Array): number {
@@ -86,8 +90,9 @@ describe('the exact kernel against the reference loop', () => {
     expect(wasmUnavailable).toBeNull();
   });
 
-  it('60 random command lines: the same float32 image bit for bit and the same statistics', () => {
+  it('60 random command lines: the same float32 image bit for bit, the same statistics and warnings', () => {
     const kernels = new Map<string, number>();
+    let interpolated = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const args = randomArgs(seed);
       const ref = render([...args, '--render', 'reference']);
@@ -96,7 +101,10 @@ describe('the exact kernel against the reference loop', () => {
       kernels.set(got.kernel.name, (kernels.get(got.kernel.name) ?? 0) + 1);
       expect(differing(got.image, ref.image), `seed ${seed}: ${args.join(' ')}`).toBe(0);
       expect(got.stats, `seed ${seed}`).toEqual(ref.stats);
+      expect(got.warnings, `seed ${seed}`).toEqual(ref.warnings);
+      if (args.includes('-interpolate') && got.kernel.name === 'exact') interpolated++;
     }
+    expect(interpolated).toBeGreaterThan(3);
     // both kernels were exercised: the float64 kernel and the float32 checked sines
     expect(kernels.get('exact')).toBeGreaterThan(30);
     expect(kernels.get('checked')).toBeGreaterThan(5);
@@ -133,14 +141,17 @@ describe('the exact kernel against the reference loop', () => {
   });
 
   it('an infinite bound sends every pixel to the reference loop (JavaScript and WebAssembly paths), exactly', () => {
-    for (const extra of [[], ['-dmin', '2']]) {
+    // WebAssembly pairs; JavaScript (-dmin); JavaScript with interpolation and its switch-off, restored before each redo
+    for (const extra of [[], ['-dmin', '2'], ['-hkl', hklFile, '-interpolate']]) {
       const args = [...base, ...extra];
       const ref = render([...args, '--render', 'reference']);
       kernelFaults.boundAdd = Infinity;
       const got = render(args);
+      kernelFaults.boundAdd = 0;
       expect(got.kernel.redone).toBe(48 * 48);
       expect(differing(got.image, ref.image)).toBe(0);
       expect(got.stats).toEqual(ref.stats);
+      expect(got.warnings).toEqual(ref.warnings);
     }
   });
 

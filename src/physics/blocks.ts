@@ -34,7 +34,7 @@ export function renderClaimedBlocks(
     const b = blocks[i];
     const init = { fresh: b.init.fresh, polar: Float64Array.from(b.init.polar) };
     if (kernel === 'reference' || kernel === 'checked') renderRows(Pr, cfg, table, b.rowStart, b.rowEnd, image, stats, shared, [], trace, init);
-    else redone += kernelRows(P, cfg, table, b.rowStart, b.rowEnd, image, stats, init);
+    else redone += kernelRows(P, cfg, table, b.rowStart, b.rowEnd, image, stats, init, shared);
   }
   return { omegaSum: stats.omegaSum, redone };
 }

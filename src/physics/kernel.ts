@@ -33,7 +33,7 @@ import { isC } from '../quirks/catalogue.js';
 import { SIN_APPROX_REL_ERROR, sinApprox, sincgFast } from '../math/fastsin.js';
 import { vec } from '../math/vec3.js';
 import type { LatticeTable } from './lattice.js';
-import { curvePixel, polarizationFactor, renderRows, type ChunkState, type RenderStats } from './render.js';
+import { curvePixel, polarizationFactor, renderRows, structureFactor, structureFactorContext, type ChunkState, type RenderStats, type StructureFactorContext } from './render.js';
 
 const U = 2 ** -53;
 
@@ -42,7 +42,6 @@ export function kernelUnsupported(cfg: SimulationConfig, opts: { trace?: boolean
   if (cfg.render === 'reference') return '--render reference';
   if (cfg.dtype !== 'float64') return '--dtype float32';
   if (cfg.crystal.shape !== 'SQUARE') return `crystal shape ${cfg.crystal.shape}`;
-  if (cfg.crystal.interpolate) return 'tricubic interpolation';
   if (opts.trace && cfg.tracePixels.length) return '-trace_pixel';
   if (opts.print && cfg.outputs.printout) return '-printout';
   if (opts.recorder) return '--libm-log';
@@ -86,9 +85,11 @@ interface KernelPlan {
   N3: Float64Array; defaultF: number; hasHkls: boolean;
   hMin: number; hMax: number; kMin: number; kMax: number; lMin: number; lMax: number; sH: number; sK: number; Fgrid: Float64Array;
   scale0: number; steps: number; E: number; Eabs: number; fault: number;
+  /** tricubic interpolation asked for (-interpolate, or chosen by the C's rule): F_cell from render.ts's structureFactor */
+  interp: boolean; fc: StructureFactorContext;
 }
 
-function kernelPlan(cfg: SimulationConfig, table: LatticeTable): KernelPlan {
+function kernelPlan(cfg: SimulationConfig, table: LatticeTable, r: (x: number) => number): KernelPlan {
   const { detector: D, beam: B, crystal: X, sampling: S } = cfg;
   const osThick = S.oversampleThick, osPolar = S.oversamplePolar, osOmega = S.oversampleOmega;
   const factorsFixed = !isC(cfg.quirks, 'C-PIXEL-FACTORS');
@@ -114,6 +115,8 @@ function kernelPlan(cfg: SimulationConfig, table: LatticeTable): KernelPlan {
     hMin: hkl?.hMin ?? 0, hMax: hkl?.hMax ?? 0, kMin: hkl?.kMin ?? 0, kMax: hkl?.kMax ?? 0, lMin: hkl?.lMin ?? 0, lMax: hkl?.lMax ?? 0,
     sH: hkl?.sH ?? 0, sK: hkl?.sK ?? 0, Fgrid: hkl?.F ?? new Float64Array(1),
     scale0: S.r_e_sqr * B.fluence, steps: S.steps, E: errors.relative * kernelFaults.boundScale + kernelFaults.boundAdd, Eabs: errors.absolute, fault: kernelFaults.scale,
+    // the precision kernel's own identity: the reference loop calls structureFactor with it too, so its call sites stay monomorphic
+    interp: X.interpolate, fc: structureFactorContext(r, cfg),
   };
 }
 
@@ -131,6 +134,8 @@ interface KernelState {
   fresh: boolean; polarVector: Float64Array; savedPolar: Float64Array;
   diffracted: Float64Array; incident: Float64Array; pixelPos: Float64Array; tmpv: Float64Array; tmpn: Float64Array; pscratch: Float64Array[];
   hkl3: Float64Array; scratchStats: RenderStats; redone: number;
+  /** the render's interpolation switch and warnings (the C's thread-shared switch-off, C-INTERP-SWITCHOFF) */
+  shared: { interpolate: boolean; babble: boolean }; warnings: string[];
 }
 
 /**
@@ -141,14 +146,16 @@ interface KernelState {
 export function kernelRows(
   P: Precision, cfg: SimulationConfig, table: LatticeTable, rowStart: number, rowEnd: number,
   image: Float32Array, stats: RenderStats, init?: ChunkState,
+  shared: { interpolate: boolean; babble: boolean } = { interpolate: cfg.crystal.interpolate, babble: true }, warnings: string[] = [],
 ): number {
-  const K = kernelPlan(cfg, table);
+  const K = kernelPlan(cfg, table, P.r);
   // per-pixel functions from the run's libm; cos(±0) is 1 in every libm (the Kahn factor 0 case)
   const Pk: Precision = { ...P, cos: (x: number) => (x === 0 ? 1 : P.cos(x)) };
   const st: KernelState = {
     fresh: init?.fresh ?? true, polarVector: Float64Array.from(init?.polar ?? cfg.beam.polarVector), savedPolar: new Float64Array(4),
     diffracted: vec(), incident: vec(), pixelPos: vec(), tmpv: vec(), tmpn: vec(), pscratch: [vec(), vec()],
     hkl3: new Float64Array(3), scratchStats: { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 }, redone: 0,
+    shared, warnings,
   };
   const W = wasmKernel(K, cfg, table);
   // one call per row: the optimizing compiler takes the row function after a few rows, whole,
@@ -181,7 +188,7 @@ function kernelRow(K: KernelPlan, P: Precision, cfg: SimulationConfig, table: La
   const sources = K.sources, srcX = K.srcX, srcY = K.srcY, srcZ = K.srcZ, srcL = K.srcL;
   const dmin = K.dmin, waterSize = K.waterSize, Ibg = K.Ibg;
   const phisteps = K.phisteps, M = K.M, abc = K.abc, first = K.first, later = K.later;
-  const N3 = K.N3, defaultF = K.defaultF, hasHkls = K.hasHkls;
+  const N3 = K.N3, defaultF = K.defaultF, hasHkls = K.hasHkls, interp = K.interp, fc = K.fc;
   const hMin = K.hMin, hMax = K.hMax, kMin = K.kMin, kMax = K.kMax, lMin = K.lMin, lMax = K.lMax, sH = K.sH, sK = K.sK, Fgrid = K.Fgrid;
   const scale0 = K.scale0, steps = K.steps, E = K.E, Eabs = K.Eabs, fault = K.fault;
   const PI = Math.PI;
@@ -197,6 +204,7 @@ function kernelRow(K: KernelPlan, P: Precision, cfg: SimulationConfig, table: La
     if (mask !== null && mask[imgidx] === 0) continue;
     // the state this pixel starts from, for the reference loop if the bound cannot decide it
     const freshBefore = fresh;
+    const interpBefore = st.shared.interpolate, babbleBefore = st.shared.babble, warningsBefore = st.warnings.length;
     savedPolar[0] = polarVector[0]; savedPolar[1] = polarVector[1]; savedPolar[2] = polarVector[2]; savedPolar[3] = polarVector[3];
     let I = Ibg;
     let A = Math.abs(Ibg);
@@ -266,7 +274,9 @@ function kernelRow(K: KernelPlan, P: Precision, cfg: SimulationConfig, table: La
                 // the reference's Flatt is 0 only where one of its sines is: at x == 0, which both take as N
                 if (Flatt === 0.0 && waterSize === 0.0) continue;
                 let Fcell = defaultF;
-                if (hasHkls) {
+                if (interp) {
+                  Fcell = structureFactor(fc, st.shared, st.warnings, h, k, l, Math.ceil(h - 0.5), Math.ceil(k - 0.5), Math.ceil(l - 0.5));
+                } else if (hasHkls) {
                   const h0 = Math.ceil(h - 0.5), k0 = Math.ceil(k - 0.5), l0 = Math.ceil(l - 0.5);
                   if (h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
                     Fcell = Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)];
@@ -300,6 +310,8 @@ function kernelRow(K: KernelPlan, P: Precision, cfg: SimulationConfig, table: La
       // undecided (or NaN): the reference loop renders this pixel again from the state it started
       // from. The state after it (φ carry-over, polar vector, solid-angle sum) does not depend on
       // the sines, so this pass's is kept.
+      // the interpolation switch and its warning as they were when the pixel started: the reference loop meets them again
+      st.shared.interpolate = interpBefore; st.shared.babble = babbleBefore; st.warnings.length = warningsBefore;
       redoPixel(P, cfg, table, spixel, fpixel, image, st, freshBefore);
       value = image[imgidx];
     } else {
@@ -317,7 +329,7 @@ function kernelRow(K: KernelPlan, P: Precision, cfg: SimulationConfig, table: La
 function redoPixel(P: Precision, cfg: SimulationConfig, table: LatticeTable, spixel: number, fpixel: number, image: Float32Array, st: KernelState, freshBefore: boolean): void {
   ++st.redone;
   const one = { ...cfg, detector: { ...cfg.detector, roi: { xmin: fpixel, xmax: fpixel, ymin: spixel, ymax: spixel } } };
-  renderRows(P, one, table, spixel, spixel + 1, image, st.scratchStats, { interpolate: false, babble: false }, [], undefined, { fresh: freshBefore, polar: Float64Array.from(st.savedPolar) });
+  renderRows(P, one, table, spixel, spixel + 1, image, st.scratchStats, st.shared, st.warnings, undefined, { fresh: freshBefore, polar: Float64Array.from(st.savedPolar) });
 }
 
 /**
@@ -373,7 +385,7 @@ export function loadWasmModule(): WebAssembly.Module | null {
 
 /** Where the WebAssembly kernel applies: what it computes lane by lane is the JavaScript kernel's common case. */
 function wasmApplies(K: KernelPlan): boolean {
-  return !K.curved && K.mask === null && !(K.dmin > 0.0) && K.detThick === 0.0 && !K.wThick && (K.kahn === 0.0 || (K.nopolar && !K.wPolar));
+  return !K.interp && !K.curved && K.mask === null && !(K.dmin > 0.0) && K.detThick === 0.0 && !K.wThick && (K.kahn === 0.0 || (K.nopolar && !K.wPolar));
 }
 
 /**
@@ -382,7 +394,7 @@ function wasmApplies(K: KernelPlan): boolean {
  */
 export function wasmFallbackWarning(cfg: SimulationConfig, table: LatticeTable, kernel: string): string | null {
   if (kernel !== 'exact' && kernel !== 'fast') return null;
-  if (!wasmApplies(kernelPlan(cfg, table)) || loadWasmModule() !== null) return null;
+  if (!wasmApplies(kernelPlan(cfg, table, (x: number) => x)) || loadWasmModule() !== null) return null;
   return `WARNING: the exact kernel's WebAssembly part is unavailable (${wasmUnavailable}); rendered in JavaScript: the same image, slower`;
 }
 

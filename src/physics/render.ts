@@ -90,6 +90,70 @@ function polint(r: (x: number) => number, xa: Float64Array, ya: ArrayLike<number
   return r(r(r(t0 + t1) + t2) + t3);
 }
 
+/** What structureFactor() reads: the HKL grid, the C-INTERP-SWITCHOFF state, scratch for the tricubic interpolation. */
+export interface StructureFactorContext {
+  r: (x: number) => number; defaultF: number; hasHkls: boolean; switchOff: boolean;
+  hMin: number; hMax: number; kMin: number; kMax: number; lMin: number; lMax: number;
+  hRange: number; kRange: number; lRange: number; sH: number; sK: number; Fgrid: Float64Array;
+  hD: Float64Array; kD: Float64Array; lD: Float64Array; sub: Float64Array; ym: Float64Array; yk: Float64Array;
+}
+
+export function structureFactorContext(r: (x: number) => number, cfg: SimulationConfig): StructureFactorContext {
+  const hkl = cfg.crystal.hkl;
+  return {
+    r, defaultF: cfg.crystal.defaultF, hasHkls: hkl !== null && hkl.hkls !== 0, switchOff: isC(cfg.quirks, 'C-INTERP-SWITCHOFF'),
+    hMin: hkl?.hMin ?? 0, hMax: hkl?.hMax ?? 0, kMin: hkl?.kMin ?? 0, kMax: hkl?.kMax ?? 0, lMin: hkl?.lMin ?? 0, lMax: hkl?.lMax ?? 0,
+    hRange: hkl?.hRange ?? 0, kRange: hkl?.kRange ?? 0, lRange: hkl?.lRange ?? 0, sH: hkl?.sH ?? 0, sK: hkl?.sK ?? 0, Fgrid: hkl?.F ?? new Float64Array(1),
+    hD: new Float64Array(4), kD: new Float64Array(4), lD: new Float64Array(4), sub: new Float64Array(64), ym: new Float64Array(4), yk: new Float64Array(4),
+  };
+}
+
+/**
+ * F_cell of one evaluation as the C takes it: tricubic interpolation while the (thread-shared)
+ * interpolation switch is on and h,k,l is inside the table (the first out-of-range index prints
+ * one warning and, as the C has it, switches interpolation off for good), else the nearest
+ * grid value, else default_F. The reference loop and the exact kernel both call it.
+ */
+export function structureFactor(c: StructureFactorContext, shared: { interpolate: boolean; babble: boolean }, warnings: string[],
+  h: number, k: number, l: number, h0: number, k0: number, l0: number): number {
+  const r = c.r, hMin = c.hMin, kMin = c.kMin, lMin = c.lMin, sH = c.sH, sK = c.sK, Fgrid = c.Fgrid;
+  let Fcell = c.defaultF;
+  let interpolating = shared.interpolate;
+  if (interpolating) {
+    if (r(r(h - hMin) + 3) > c.hRange || r(h - 2) < hMin || r(r(k - kMin) + 3) > c.kRange || r(k - 2) < kMin ||
+        r(r(l - lMin) + 3) > c.lRange || r(l - 2) < lMin) {
+      if (shared.babble) {
+        shared.babble = false;
+        warnings.push(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${h},${k},${l},${h0},${k0},${l0}; ${c.switchOff ? 'interpolation switched off for the rest of the image' : 'nearest structure factor for such points (C-INTERP-SWITCHOFF fixed: interpolation stays on)'}`);
+      }
+      Fcell = c.defaultF;
+      interpolating = false;
+      if (c.switchOff) shared.interpolate = false;
+    }
+  }
+  if (interpolating) {
+    const hD = c.hD, kD = c.kD, lD = c.lD, sub = c.sub, ym = c.ym, yk = c.yk;
+    const hf = Math.floor(h), kf = Math.floor(k), lf = Math.floor(l);
+    for (let i = 0; i < 4; i++) { hD[i] = hf - 1 + i; kD[i] = kf - 1 + i; lD[i] = lf - 1 + i; }
+    for (let i1 = 0; i1 < 4; i1++)
+      for (let i2 = 0; i2 < 4; i2++)
+        for (let i3 = 0; i3 < 4; i3++)
+          sub[i1 * 16 + i2 * 4 + i3] = r(Fgrid[(hD[i1] - hMin) * sH + (kD[i2] - kMin) * sK + (lD[i3] - lMin)]);
+    // polin3: polin2 over each h plane (polint over l for each k, then over k), then polint over h
+    for (let i1 = 0; i1 < 4; i1++) {
+      for (let i2 = 0; i2 < 4; i2++) yk[i2] = polint(r, lD, sub, i1 * 16 + i2 * 4, l);
+      ym[i1] = polint(r, kD, yk, 0, k);
+    }
+    Fcell = polint(r, hD, ym, 0, h);
+  }
+  if (!interpolating) {
+    if (c.hasHkls && h0 <= c.hMax && h0 >= hMin && k0 <= c.kMax && k0 >= kMin && l0 <= c.lMax && l0 >= lMin) {
+      Fcell = r(Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)]);
+    } else Fcell = c.defaultF;
+  }
+  return Fcell;
+}
+
 /**
  * Render rows [rowStart, rowEnd) into `image`. Rows are grouped into the C's OpenMP
  * thread chunks so the φ carry-over and the per-thread state (re-unitized polar vector)
@@ -106,7 +170,7 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
   const Pr = kernel.name === 'checked' ? checkedSines(P) : P;
   for (const [r0, r1] of cThreadChunks(D.spixels, G.cThreads)) {
     if (kernel.name === 'reference' || kernel.name === 'checked') renderRows(Pr, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
-    else kernel.redone += kernelRows(P, cfg, table, r0, r1, image, stats);
+    else kernel.redone += kernelRows(P, cfg, table, r0, r1, image, stats, undefined, state, warnings);
   }
   const note = wasmFallbackWarning(cfg, table, kernel.name);
   if (note) warnings.push(note);
@@ -145,7 +209,6 @@ export function renderRows(
   const runningSum = isC(cfg.quirks, 'C-OVERSAMPLE-SUM');
   const cThick = wThick && !(runningSum && osThick), cPolar = wPolar && !(runningSum && osPolar), cOmega = wOmega && !(runningSum && osOmega);
   const sThick = runningSum && osThick, sPolar = runningSum && osPolar, sOmega = runningSum && osOmega;
-  const switchOff = isC(cfg.quirks, 'C-INTERP-SWITCHOFF');
   const sources = B.sourceX.length;
   const srcX = B.sourceX, srcY = B.sourceY, srcZ = B.sourceZ, srcL = B.sourceLambda;
   const dmin = S.dmin, waterSize = S.waterSize, Ibg = S.Ibg;
@@ -156,11 +219,6 @@ export function renderRows(
   const as1 = X.aStar[1], as2 = X.aStar[2], as3 = X.aStar[3];
   const bs1 = X.bStar[1], bs2 = X.bStar[2], bs3 = X.bStar[3];
   const cs1 = X.cStar[1], cs2 = X.cStar[2], cs3 = X.cStar[3];
-  const hkl = X.hkl, defaultF = X.defaultF;
-  const hasHkls = hkl !== null && hkl.hkls !== 0;
-  const hMin = hkl?.hMin ?? 0, hMax = hkl?.hMax ?? 0, kMin = hkl?.kMin ?? 0, kMax = hkl?.kMax ?? 0, lMin = hkl?.lMin ?? 0, lMax = hkl?.lMax ?? 0;
-  const hRange = hkl?.hRange ?? 0, kRange = hkl?.kRange ?? 0, lRange = hkl?.lRange ?? 0;
-  const sH = hkl?.sH ?? 0, sK = hkl?.sK ?? 0, Fgrid = hkl?.F ?? new Float64Array(1);
   const scale0 = r(S.r_e_sqr * B.fluence);
   const steps = S.steps;
   const PI = r(Math.PI);
@@ -173,8 +231,7 @@ export function renderRows(
   // scratch, allocated once
   const diffracted = vec(), incident = vec(), pixelPos = vec(), tmpv = vec(), tmpn = vec();
   const pscratch = [vec(), vec()];
-  const hD = new Float64Array(4), kD = new Float64Array(4), lD = new Float64Array(4);
-  const sub = new Float64Array(64), ym = new Float64Array(4), yk = new Float64Array(4);
+  const fc = structureFactorContext(r, cfg);
   const tracedIdx = new Set(trace ? cfg.tracePixels.map(([ts, tf]) => ts * fpixels + tf) : []);
   // -printout: the C prints the last evaluation's values (its thread-private variables, which
   // hold over from one pixel to the next; 0 before a thread's first evaluation)
@@ -312,39 +369,7 @@ export function renderRows(
                     if (traced) tracePhi(t, r, abc, o, X.Vcell, phiOf[phiTic], thickTic, subS, subF, source, mosTic, phiTic, h, k, l, Fa, Fb, Fc, Flatt, NaN, 0);
                     continue;
                   }
-                  let Fcell = defaultF;
-                  let interpolating = shared.interpolate;
-                  if (interpolating) {
-                    if (r(r(h - hMin) + 3) > hRange || r(h - 2) < hMin || r(r(k - kMin) + 3) > kRange || r(k - 2) < kMin ||
-                        r(r(l - lMin) + 3) > lRange || r(l - 2) < lMin) {
-                      if (shared.babble) {
-                        shared.babble = false;
-                        warnings.push(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${h},${k},${l},${h0},${k0},${l0}; ${switchOff ? 'interpolation switched off for the rest of the image' : 'nearest structure factor for such points (C-INTERP-SWITCHOFF fixed: interpolation stays on)'}`);
-                      }
-                      Fcell = defaultF;
-                      interpolating = false;
-                      if (switchOff) shared.interpolate = false;
-                    }
-                  }
-                  if (interpolating) {
-                    const hf = Math.floor(h), kf = Math.floor(k), lf = Math.floor(l);
-                    for (let i = 0; i < 4; i++) { hD[i] = hf - 1 + i; kD[i] = kf - 1 + i; lD[i] = lf - 1 + i; }
-                    for (let i1 = 0; i1 < 4; i1++)
-                      for (let i2 = 0; i2 < 4; i2++)
-                        for (let i3 = 0; i3 < 4; i3++)
-                          sub[i1 * 16 + i2 * 4 + i3] = r(Fgrid[(hD[i1] - hMin) * sH + (kD[i2] - kMin) * sK + (lD[i3] - lMin)]);
-                    // polin3: polin2 over each h plane (polint over l for each k, then over k), then polint over h
-                    for (let i1 = 0; i1 < 4; i1++) {
-                      for (let i2 = 0; i2 < 4; i2++) yk[i2] = polint(r, lD, sub, i1 * 16 + i2 * 4, l);
-                      ym[i1] = polint(r, kD, yk, 0, k);
-                    }
-                    Fcell = polint(r, hD, ym, 0, h);
-                  }
-                  if (!interpolating) {
-                    if (hasHkls && h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
-                      Fcell = r(Fgrid[(h0 - hMin) * sH + (k0 - kMin) * sK + (l0 - lMin)]);
-                    } else Fcell = defaultF;
-                  }
+                  const Fcell = structureFactor(fc, shared, warnings, h, k, l, h0, k0, l0);
                   if (traced && source === 0 && mosTic === 0 && phiTic === 0) t(`TRACE_TS: F_cell ${fmt(Fcell)}`);
                   if (printing) pFcell = Fcell;
                   const contribution = r(r(r(Fcell * Fcell) * Flatt) * Flatt);
