@@ -30,7 +30,7 @@ engine options (double dash, never passed to or taken from the C):
   --threads N|auto                   render on N worker threads (default 1); the same bits as one thread,
                                      or one thread with a note where that cannot be shown
   --render auto|reference|fast        auto (default): the exact kernel where it applies (float64, square crystal
-                                     shape, no tricubic interpolation, no trace or printout): fast polynomial sines
+                                     shape, no trace or printout): fast polynomial sines
                                      with a proven error bound, and every pixel whose float32 value that bound cannot
                                      decide is rendered again with --libm; the same bits as reference, which runs
                                      the C's loop as written. fast: opt-in approximation, not bit-identical (README)

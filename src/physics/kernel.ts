@@ -1,6 +1,6 @@
 /**
  * The exact kernel: the pixel loop of render.ts for the common case (float64, square crystal
- * shape, no tricubic interpolation, no trace, no printout), written for speed, with the same
+ * shape, no trace, no printout; tricubic interpolation included), written for speed, with the same
  * float32 image bit for bit.
  *
  * The reference loop spends most of its time in the lattice factor's six libm sines per
