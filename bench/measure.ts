@@ -7,7 +7,7 @@
  * the exact variants' byte for byte against the C's, the fast variant's within its bounds
  * against the C's and the exact variant's.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VARIANT_FLAGS, type Variant } from './args.js';
@@ -85,10 +85,15 @@ export async function measureCell(def: BenchCase, o: CellOptions): Promise<CellR
   for (const s of sides) state.set(s, { ok: true, error: null, runs: [], rss: [], cpu: [], startup: [], timing: null, checked: 0, passed: 0, firstDiff: null, vsC: null, vsExact: null });
   let refC: Buffer | null = null, refExact: Float32Array | null = null, counts: CellResult['c_counts'] = null;
   let width = def.detpixels;
-  const run = (side: Side, a: { roi?: boolean; json?: boolean; tag: string }): Promise<RunResult> => {
+  const run = async (side: Side, a: { roi?: boolean; json?: boolean; tag: string }): Promise<RunResult> => {
     const args = sideArgs(def, side, { threads: o.threads, libm: o.libm, ...a });
-    return side === 'C' ? timedRun(o.cBinary, args, { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher })
-      : timedRun(process.execPath, [o.engine, ...args], { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher, engine: true });
+    // the image a run is checked on is the one it wrote: an earlier run's file never stands in for it
+    const image = join(dir, `${a.tag}.bin`);
+    rmSync(image, { force: true });
+    const r = side === 'C' ? await timedRun(o.cBinary, args, { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher })
+      : await timedRun(process.execPath, [o.engine, ...args], { cwd: dir, env, tag: a.tag, timeoutMs: o.timeoutMs, launcher: o.launcher, engine: true });
+    if (r.ok && !existsSync(image)) return { ...r, ok: false, error: `exit 0 without writing its float image (${a.tag}.bin)` };
+    return r;
   };
   const fail = (side: Side, r: RunResult, what: string) => {
     const st = state.get(side)!;

@@ -3,11 +3,15 @@
  * statistics, the fast path's bounds with planted faults, the bit-identity check, the C's
  * printout read for the loop sizes, /usr/bin/time's report, and the command line's errors.
  */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { BenchUsageError, parseBenchArgs } from '../bench/args.js';
 import { main } from '../bench/bench.js';
 import { checkExact, checkFast, localMaxima, median, summarize, worseFast } from '../bench/checks.js';
-import { countsFromCOutput, evaluations, MATRIX, scalingPoints } from '../bench/matrix.js';
+import { countsFromCOutput, evaluations, MATRIX, scalingPoints, type BenchCase } from '../bench/matrix.js';
+import { measureCell } from '../bench/measure.js';
 import { matrixSpec, scalingSpec } from '../bench/plot.js';
 import { parseTimeReport } from '../bench/run.js';
 import { exitCodeFor } from '../harness/contract.js';
@@ -210,5 +214,39 @@ describe('the command line', () => {
       expect(await main(['--help'])).toBe(0);
       expect(outs.join('')).toMatch(/^usage: npm run bench/);
     } finally { e.mockRestore(); o.mockRestore(); }
+  });
+});
+
+describe('a timed run is checked on the image it wrote (planted: a side that exits 0 and writes nothing)', () => {
+  // fake sides: "C" always writes the same 4×4 float image; the engine writes it, or (FAKE_SKIP_AFTER=n) stops writing after n runs
+  const dir = mkdtempSync(join(tmpdir(), 'nbbench-fake-'));
+  const writer = join(dir, 'writer.mjs');
+  writeFileSync(writer, `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const a = process.argv.slice(2), out = a[a.indexOf('-floatfile') + 1];
+const skipAfter = Number(process.env.FAKE_SKIP_AFTER ?? 'Infinity');
+const count = existsSync('calls.txt') ? Number(readFileSync('calls.txt', 'utf8')) : 0;
+writeFileSync('calls.txt', String(count + 1));
+if (count < skipAfter) writeFileSync(out, Buffer.from(new Float32Array(16).fill(1.5).buffer));
+`);
+  const fakeC = join(dir, 'fake-c.sh');
+  writeFileSync(fakeC, `#!/bin/sh\nexec "${process.execPath}" "${writer}" "$@"\n`);
+  chmodSync(fakeC, 0o755);
+  const def: BenchCase = { id: 't', label: 'test', args: [], detpixels: 4, oversample: 1, sources: 1, phisteps: 1, mosaic: 1 };
+  const cell = (skipAfter?: number) => {
+    const before = process.env.FAKE_SKIP_AFTER;
+    if (skipAfter === undefined) delete process.env.FAKE_SKIP_AFTER; else process.env.FAKE_SKIP_AFTER = String(skipAfter);
+    return measureCell(def, { cBinary: fakeC, engine: writer, variants: ['exact'], threads: 1, runs: 3, startup: false, json: false, timeoutMs: 20_000, launcher: null, progress: () => undefined })
+      .finally(() => { if (before === undefined) delete process.env.FAKE_SKIP_AFTER; else process.env.FAKE_SKIP_AFTER = before; });
+  };
+
+  it('an engine that writes its image every time: no failure', async () => {
+    const r = await cell();
+    expect(r.failures).toEqual([]);
+  });
+
+  it('an engine that exits 0 without writing after its first runs: a failed run, never a pass on the earlier file', async () => {
+    // C and engine share calls.txt in the cell's folder: calls 1-3 write (C warm-up, engine warm-up, C run 1), the engine's timed run does not
+    const r = await cell(3);
+    expect(r.failures.some((f) => f.kind === 'run' && /without writing its float image/.test(f.message))).toBe(true);
   });
 });

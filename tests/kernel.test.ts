@@ -195,6 +195,21 @@ describe('--fast against the reference loop', () => {
   }, 60_000);
 });
 
+describe('checkedSines (--dtype float32)', () => {
+  it('gives the libm\'s float32 for every argument tried, zeros with their sign and NaN included', async () => {
+    const { checkedSines } = await import('../src/physics/kernel.js');
+    const { precisionFor } = await import('../src/math/precision.js');
+    const { V8_LIBM } = await import('../src/math/libm/index.js');
+    const P = precisionFor('float32', V8_LIBM);
+    const C = checkedSines(P);
+    expect(C.sin).not.toBe(P.sin);
+    const R = lcg(17);
+    const xs = [0, -0, NaN, Infinity, -Infinity, 1e-300, -1e-300, Math.PI, 2 ** 21, 1e6];
+    for (let i = 0; i < 200_000; i++) xs.push(Math.fround((R() - 0.5) * (i % 2 ? 20 : 2000)));
+    for (const x of xs) expect(Object.is(C.sin(x), P.sin(x)), `x = ${x}`).toBe(true);
+  });
+});
+
 describe('sinApprox and sincgFast', () => {
   it('sinApprox is within its bound of Math.sin (1 ulp of the true sine) on 10^6 arguments up to 2^20·π/2, NaN beyond', () => {
     const R = lcg(99);

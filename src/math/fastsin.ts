@@ -41,7 +41,11 @@ const R_MIN = 2 ** -40;
 const T3 = -1 / 6, T5 = 1 / 120, T7 = -1 / 5040, T9 = 1 / 362880, T11 = -1 / 39916800, T13 = 1 / 6227020800,
   T15 = -1 / 1307674368000, T17 = 1 / 355687428096000, T19 = -1 / 121645100408832000, T21 = 1 / 51090942171709440000;
 
-/** sin(x) within SIN_APPROX_REL_ERROR, or NaN where that is not proven (see above). Branch-free on its usual path. */
+/**
+ * sin(x) within SIN_APPROX_REL_ERROR, or NaN where that is not proven (see above). Branch-free on
+ * its usual path. The sign of a zero is not kept (sinApprox(−0) is +0): the lattice factor never
+ * asks (x == 0 is N there), and kernel.ts checkedSines answers ±0 itself.
+ */
 export function sinApprox(x: number): number {
   const n = (x * INV_PI + MAGIC) - MAGIC;
   const r = ((x - n * Q1) - n * Q2) - n * Q3;

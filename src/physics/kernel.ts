@@ -62,6 +62,8 @@ export function checkedSines(P: Precision): Precision {
   return Object.freeze({
     ...P,
     sin: (x: number) => {
+      // sin(±0) is ±0 in every libm; sinApprox(−0) is +0
+      if (x === 0) return x;
       const s = sinApprox(x);
       const e = Math.abs(s) * eps;
       const lo = f(s - e);
