@@ -109,7 +109,12 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
     const done = new Promise<BlocksDone | null>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
-      w.once('exit', (code) => { if (code !== 0 && !stopped.has(index)) reject(new Error(`render worker exited with code ${code}`)); else resolve(null); });
+      // after its result the exit changes nothing; a worker stopped before it took a block has no result; any other exit
+      // (even code 0) may have left blocks it took unrendered: the render fails, it never passes with holes
+      w.once('exit', (code) => {
+        if (stopped.has(index)) resolve(null);
+        else reject(new Error(`render worker exited (code ${code}) without its result`));
+      });
     });
     return { w, done };
   });
