@@ -57,7 +57,8 @@ options:
   --threads LIST        thread counts, each run by both sides (C: OMP_NUM_THREADS; engine: --threads N
                         --c-threads N); default 1,2
   --runs N              timed runs per side after the warm-up (default 5)
-  --engine PATH         another build's dist/src/cli/main.js (numbers before a change); default this build's
+  --engine PATH         another build's engine: its dist/engine/main.js (or dist/src/cli/main.js), or its checkout
+                        (numbers before a change); default this build's
   --libm NAME           the engine's math library (${LIBM_NAMES.join(', ')}); default the engine's
   --scaling             also the scaling table: detector 256² to 2048², φ steps 1 to 100, mosaic domains
                         1 to 100, for the C and each variant

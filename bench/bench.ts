@@ -30,17 +30,20 @@ import { cellText, machineLine, RESULTS_SCHEMA, resultsMarkdown, summaryText, th
 import { killCurrent, timeLauncher } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const OWN_ENGINE = join(here, '..', 'src', 'cli', 'main.js');
+/** this build's nanobragg-ts bin (the bundle of scripts/build-bundle.mjs) */
+const OWN_ENGINE = join(here, '..', 'engine', 'main.js');
 
-/** the engine to time: --engine PATH (a main.js, or a checkout holding dist/src/cli/main.js), else this build's */
+/**
+ * The engine to time: --engine PATH (a main.js, or a checkout holding dist/engine/main.js, or
+ * dist/src/cli/main.js for a build from before the bundle), else this build's.
+ */
 export function resolveEngine(p: string | undefined): string {
   if (p === undefined) return OWN_ENGINE;
   const abs = resolve(p);
   if (!existsSync(abs)) throw new BenchUsageError(`--engine ${p}: no such file`);
   if (statSync(abs).isDirectory()) {
-    const inside = join(abs, 'dist', 'src', 'cli', 'main.js');
-    if (existsSync(inside)) return inside;
-    throw new BenchUsageError(`--engine ${p}: a directory without dist/src/cli/main.js (build that checkout, or give its main.js)`);
+    for (const inside of [join(abs, 'dist', 'engine', 'main.js'), join(abs, 'dist', 'src', 'cli', 'main.js')]) if (existsSync(inside)) return inside;
+    throw new BenchUsageError(`--engine ${p}: a directory without dist/engine/main.js or dist/src/cli/main.js (build that checkout, or give its main.js)`);
   }
   return abs;
 }

@@ -27,7 +27,7 @@ import { ulpDistance } from '../harness/metrics/image.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..');
-const ENGINE = join(here, '..', 'src', 'cli', 'main.js');
+const ENGINE = join(here, '..', 'engine', 'main.js');
 const INPUTS = join(ROOT, 'traces', 'reference', '_inputs');
 
 /** mulberry32: a small, well-known seeded generator */

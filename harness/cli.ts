@@ -27,7 +27,7 @@ import { readdirSync } from 'node:fs';
 import { distance as levenshtein } from 'fastest-levenshtein';
 import { ENGINE_OPTION_NAMES } from '../src/config/argv.js';
 import { loadSuite } from './suite/table.js';
-import { gitCommit, toolVersion } from './env.js';
+import { engineCli, gitCommit, toolVersion } from './env.js';
 
 /** nbparity fingerprint: one build (cached), a record of it, or replays of records */
 async function fingerprintCommand(o: Cli): Promise<number> {
@@ -667,9 +667,8 @@ async function main(argv: string[]): Promise<number> {
           run = await runSide('C', [p.built.binary, ...targs], { cwd: dir, env: { OMP_NUM_THREADS: String(o.omp ?? 1) }, timeoutMs: (o.timeout ?? 600) * 1000, name: 'c' });
           text = () => readFileSync(run!.stdoutFile, 'utf8');
         } else {
-          const { projectRoot } = await import('./c/build.js');
           const eng = [...Object.entries(split.engine).flat()];
-          run = await runSide('TS', [process.execPath, join(projectRoot(), 'dist', 'src', 'cli', 'main.js'), ...targs, ...eng], { cwd: dir, timeoutMs: (o.timeout ?? 600) * 1000, name: 'ts' });
+          run = await runSide('TS', [process.execPath, engineCli(), ...targs, ...eng], { cwd: dir, timeoutMs: (o.timeout ?? 600) * 1000, name: 'ts' });
           text = () => readFileSync(run!.stdoutFile, 'utf8');
         }
         if (run.exitCode !== 0 || run.timedOut) throw new SideFailedError(run, readFileSync(run.stderrFile, 'utf8').trim().split('\n').slice(-20).join('\n'));

@@ -20,9 +20,9 @@ export function toolVersion(): string {
   try { return JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version; } catch { return 'unknown'; }
 }
 
-/** The built engine CLI (the harness runs the engine through its CLI). */
+/** The built engine CLI, the `nanobragg-ts` bin (the harness runs the engine through its CLI): the bundle scripts/build-bundle.mjs makes. */
 export function engineCli(): string {
-  const p = join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
+  const p = join(projectRoot(), 'dist', 'engine', 'main.js');
   if (!existsSync(p)) throw new InputError(`the engine is not built (${p} missing): run npm run build`);
   return p;
 }

@@ -15,12 +15,14 @@ import { libmByName } from './math/libm/index.js';
 import { LibmRecorder } from './math/libm/record.js';
 import { renderImage, type KernelUse, type RenderStats, type TraceSink } from './physics/render.js';
 import { renderImageParallel } from './physics/parallel.js';
+import { prestartWorkers, releaseIdleWorkers } from './physics/pool.js';
 import {
   floatImageBytes, imageStatistics, intfileScale, intImage, noiseImage, pgmParts, smvParts,
   type ImageStatistics,
 } from './io/outputs.js';
 
 export { OutputError } from './io/commit.js';
+export { InstallError } from './physics/pool.js';
 export { FlagError, parseNanoBraggArgs as parseArgs, type NanoBraggOptions, type PhiMode } from './config/argv.js';
 export { resolveConfig, type SimulationConfig } from './config/resolve.js';
 export type { Dtype } from './math/precision.js';
@@ -71,12 +73,20 @@ export function simulate(args: readonly string[] | NanoBraggOptions, opts: { tra
  * `onRenderStart` is called once the set-up is done, just before rendering (the CLI's timing).
  */
 export async function simulateAsync(args: readonly string[] | NanoBraggOptions, opts: { trace?: TraceSink; print?: TraceSink; threads?: number; onRenderStart?: () => void } = {}): Promise<SimulationResult> {
-  const { options, config, P } = prepare(args, opts.trace);
+  const options = Array.isArray(args) ? parseNanoBraggArgs(args as string[]) : (args as NanoBraggOptions);
   const threads = opts.threads ?? options.threads;
-  const notes: string[] = [];
-  opts.onRenderStart?.();
-  const { image, stats: renderStats, warnings, kernel } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
-  return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings], kernel };
+  // the render workers boot (tens of milliseconds each) on the other cores while this thread does the set-up
+  if (threads > 1) prestartWorkers(threads - 1);
+  try {
+    const { config, P } = prepare(options, opts.trace);
+    const notes: string[] = [];
+    opts.onRenderStart?.();
+    const { image, stats: renderStats, warnings, kernel } = await renderImageParallel(P, config, threads, { trace: opts.trace, print: opts.print, onFallback: (why) => notes.push(`rendering on one thread: ${why}`) });
+    return { config, image, renderStats, stats: imageStatistics(config, image, renderStats), warnings: [...notes, ...warnings], kernel };
+  } finally {
+    // workers the render did not take (a set-up error, a render on one thread) are stopped
+    releaseIdleWorkers();
+  }
 }
 
 export interface WrittenOutputs { files: string[]; intfileScale: number; pgmScale?: number; noise?: { photons: number; overloads: number } }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ENGINE = resolve('dist/src/cli/main.js');
+const ENGINE = resolve('dist/engine/main.js'); // the nanobragg-ts bin
 const ARGS = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-detpixels', '32', '-nonoise', '-nopgm'];
 const run = (cwd: string, extra: string[]) => spawnSync(process.execPath, [ENGINE, ...ARGS, ...extra], { cwd, encoding: 'utf8' });
 const noTemps = (d: string) => expect(readdirSync(d).filter((f) => f.endsWith('.tmp'))).toEqual([]);

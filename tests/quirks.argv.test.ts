@@ -125,7 +125,7 @@ describe('the catalogue', () => {
   });
 
   it('the engine CLI answers --list-quirks (and --json) and exits 0', () => {
-    const cli = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    const cli = join(__dirname, '..', 'dist', 'engine', 'main.js');
     const out = execFileSync(process.execPath, [cli, '--list-quirks'], { encoding: 'utf8' });
     expect(out).toContain('C-OVERSAMPLE-SUM: -oversample_thick/_polar/_omega multiply the running sum');
     const j = JSON.parse(execFileSync(process.execPath, [cli, '--list-quirks', '--json'], { encoding: 'utf8' }));
@@ -138,7 +138,7 @@ describe('the catalogue', () => {
 
 describe('the engine reports its profile', () => {
   it('--json carries the whole profile as resolved', () => {
-    const cli = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    const cli = join(__dirname, '..', 'dist', 'engine', 'main.js');
     const out = execFileSync(process.execPath, [cli, ...base, '-nonoise', '-nopgm', '-floatfile', '/dev/null', '-intfile', '/dev/null', '--quirks', 'c', '--quirk', 'C-PIXEL-FACTORS=fixed', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const q = JSON.parse(out).quirks;
     expect(q).toEqual({ ...uniformProfile('c'), 'C-PIXEL-FACTORS': 'fixed' });

@@ -8,14 +8,17 @@
  *    set-up), render, write, total, all read from performance.now() (which counts from the process's start).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** the engine's ES modules, as tsc compiles them */
 const ENGINE = join(ROOT, 'dist/src/cli/main.js');
+/** the nanobragg-ts bin: the same modules bundled into CommonJS (scripts/build-bundle.mjs) */
+const BIN = join(ROOT, 'dist/engine/main.js');
 
 describe('the quirk catalogue at import', () => {
   const realToFixed = Number.prototype.toFixed;
@@ -71,7 +74,8 @@ describe('what the engine CLI loads', () => {
     const plain = loaded([]);
     expect(plain.urls).toContain('dist/src/quirks/catalogue.js');
     expect(plain.urls.filter((u) => !u.startsWith('dist/src/') && !u.startsWith('node:'))).toEqual([]);
-    if (plain.libm === 'system') expect(plain.urls.filter((u) => u.includes('libm/cr'))).toEqual([]);
+    // (cr-eager.js, the switch that imports the provider where it cannot be required on demand, holds none of its code)
+    if (plain.libm === 'system') expect(plain.urls.filter((u) => /libm\/cr(\/|\.js)/.test(u))).toEqual([]);
     const cr = loaded(['--libm', 'cr']);
     expect(cr.libm).toBe('cr');
     expect(cr.urls.filter((u) => !u.startsWith('dist/src/') && !u.startsWith('node:'))).toEqual([]);
@@ -98,10 +102,77 @@ describe('what the engine CLI loads', () => {
   });
 });
 
+describe('the nanobragg-ts bin: the engine bundled into CommonJS (scripts/build-bundle.mjs)', () => {
+  const ARGS = ['-cell', '100', '100', '100', '90', '90', '90', '-misset', '10', '20', '30', '-default_F', '100', '-N', '5',
+    '-lambda', '6.2', '-distance', '100', '-pixel', '0.1', '-detpixels', '48', '-nonoise', '-nopgm', '-floatfile', 'f.bin', '-intfile', 'i.img'];
+  const runIn = (entry: string, dir: string, extra: string[]) => {
+    const r = spawnSync(process.execPath, [entry, ...ARGS, '--json', ...extra], { cwd: dir, encoding: 'utf8' });
+    return { ...r, files: r.status === 0 ? [readFileSync(join(dir, 'f.bin')), readFileSync(join(dir, 'i.img'))] : [] };
+  };
+
+  it('is the package\'s bin: CommonJS files that require only node builtins, the correctly rounded libm in a file of its own', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin['nanobragg-ts']).toBe('dist/engine/main.js');
+    expect(JSON.parse(readFileSync(join(ROOT, 'dist/engine/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    const main = readFileSync(BIN, 'utf8'), worker = readFileSync(join(ROOT, 'dist/engine/worker.js'), 'utf8'), cr = readFileSync(join(ROOT, 'dist/engine/cr.js'), 'utf8');
+    expect(main.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    for (const [name, js] of [['main.js', main], ['worker.js', worker]] as const) {
+      const required = [...new Set([...js.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]))];
+      expect(required.filter((r) => !r.startsWith('node:') && r !== 'url'), name).toEqual([]);
+      expect(js, name).not.toMatch(/^import |^export /m);
+      // the libm's on-demand module is never bundled in (cr-eager.js replaced): its code is cr.js's alone
+      expect(js.includes('function crSin('), name).toBe(false);
+    }
+    expect(cr).toContain('function crSin(');
+  });
+
+  it('writes the same bytes as the ES modules, on one and two threads, with each libm and dtype', () => {
+    const cases: string[][] = [[], ['--threads', '2'], ['--libm', 'cr'], ['--libm', 'cr', '--threads', '2'], ['--dtype', 'float32', '--threads', '2'], ['-oversample', '2', '--render', 'reference']];
+    for (const extra of cases) {
+      const a = runIn(ENGINE, mkdtempSync(join(tmpdir(), 'nbts-esm-')), extra);
+      const b = runIn(BIN, mkdtempSync(join(tmpdir(), 'nbts-bin-')), extra);
+      expect(a.status, a.stderr).toBe(0);
+      expect(b.status, b.stderr).toBe(0);
+      expect(Buffer.compare(a.files[0], b.files[0]), `float image ${extra.join(' ')}`).toBe(0);
+      expect(Buffer.compare(a.files[1], b.files[1]), `int image ${extra.join(' ')}`).toBe(0);
+      const ja = JSON.parse(a.stdout), jb = JSON.parse(b.stdout);
+      expect(jb.libm).toEqual(ja.libm);
+      expect(jb.kernel).toEqual(ja.kernel);
+      if (extra.includes('cr')) expect(jb.libm.name).toBe('cr');
+    }
+  });
+
+  it('started workers are stopped, not waited for, when the run stops in its set-up or renders on one thread', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-pre-'));
+    const bad = spawnSync(process.execPath, [BIN, ...ARGS.filter((a, i, all) => a !== '-default_F' && all[i - 1] !== '-default_F'), '-hkl', 'missing.hkl', '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(bad.status, bad.stderr).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('missing.hkl');
+    const one = spawnSync(process.execPath, [BIN, ...ARGS, '-printout', '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 20_000, maxBuffer: 1 << 26 });
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toContain('rendering on one thread: -printout');
+  });
+
+  it('a build without its render worker fails a run on two threads (exit 1, one line naming the file); one thread still runs', () => {
+    // the bundle without its worker.js: the started worker dies at its boot
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-noworker-'));
+    mkdirSync(join(dir, 'engine'));
+    for (const f of ['main.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+    symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const r = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...ARGS, '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${join(dir, 'engine', 'worker.js')} is missing`);
+    const one = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...ARGS], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(one.status, one.stderr).toBe(0);
+  });
+});
+
 describe('--json timing', () => {
   const run = (extra: string[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'nbts-startup-'));
-    const r = spawnSync(process.execPath, [ENGINE, '-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5',
+    const r = spawnSync(process.execPath, [BIN, '-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5',
       '-lambda', '1', '-distance', '100', '-detpixels', '32', '-nonoise', '-nopgm', '--json', ...extra], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as { render: string; timing_ms: Record<string, number> };

@@ -2,10 +2,10 @@
 /**
  * nanobragg-ts: the engine's command line. Takes nanoBragg.c's arguments (same flags,
  * defaults and quirks) plus the engine-only double-dash options, writes the same files.
- * Exit codes: 0 done, 2 bad command line or input file, 1 anything else.
+ * Exit codes: 0 done, 2 bad command line or input file, 1 anything else (a broken build: one line).
  */
 import { performance } from 'node:perf_hooks';
-import { FlagError, OutputError, simulateAsync, writeOutputs } from '../index.js';
+import { FlagError, InstallError, OutputError, simulateAsync, writeOutputs } from '../index.js';
 import { optionNames } from '../config/argv.js';
 import { RTD } from '../math/constants.js';
 import { cfmtG } from '../io/cformat.js';
@@ -99,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`nanobragg-ts: error: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`nanobragg-ts: ${(e as Error).stack ?? e}\n`);
+    // a broken build: one line; anything else is a bug, with its stack
+    process.stderr.write(e instanceof InstallError ? `nanobragg-ts: error: ${e.message}\n` : `nanobragg-ts: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
 }

@@ -376,8 +376,10 @@ export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; was
 export function loadWasmModule(): WebAssembly.Module | null {
   if (wasmModule !== undefined) return wasmModule;
   const here = fileURLToPath(import.meta.url);
-  // dist/src/physics/kernel.js → dist/wasm/kernel.wasm; src/physics/kernel.ts (tests) → dist/wasm/kernel.wasm
-  const candidates = [join(dirname(here), '..', '..', 'wasm', 'kernel.wasm'), join(dirname(here), '..', '..', 'dist', 'wasm', 'kernel.wasm')];
+  // dist/src/physics/kernel.js → dist/wasm/kernel.wasm; src/physics/kernel.ts (tests) → dist/wasm/kernel.wasm;
+  // the bundle dist/engine/main.js or worker.js (scripts/build-bundle.mjs) → dist/wasm/kernel.wasm
+  const candidates = [join(dirname(here), '..', '..', 'wasm', 'kernel.wasm'), join(dirname(here), '..', '..', 'dist', 'wasm', 'kernel.wasm'),
+    join(dirname(here), '..', 'wasm', 'kernel.wasm')];
   const path = candidates.find((p) => existsSync(p));
   if (!path) { wasmUnavailable = 'dist/wasm/kernel.wasm is missing (npm run build makes it)'; wasmModule = null; return null; }
   try { wasmModule = new WebAssembly.Module(readFileSync(path)); }

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ENGINE_CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** the nanobragg-ts bin: the bundle of scripts/build-bundle.mjs */
+export const ENGINE_CLI = join(ROOT, 'dist', 'engine', 'main.js');
 
 /** Run the compiled engine CLI; never throws, returns status and output. */
 export function runEngine(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {

@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as CrCode from './cr.js';
+import { crEager } from './cr-eager.js';
 import { LibmUnavailableError, loadSystemLibm } from './system.js';
 
 export { LibmUnavailableError } from './system.js';
@@ -91,10 +92,10 @@ export const V8_LIBM: Libm = Object.freeze({
  * is loaded when it is first needed, not by every run: most runs use `system`. Where Node can
  * require() an ES module (20.19+, 22.12+) and this is the compiled .js, it is required
  * synchronously on the first read of one of CR_LIBM's functions; elsewhere (an older Node, the
- * TypeScript sources under vitest) it is imported here, at import, as it always was.
+ * TypeScript sources under vitest) cr-eager.ts imports it at import. The engine's CommonJS
+ * bundle (scripts/build-bundle.mjs) requires its own dist/engine/cr.js on demand.
  */
-const crOnDemand = process.features.require_module === true && import.meta.url.endsWith('.js');
-let crCode: typeof CrCode | undefined = crOnDemand ? undefined : await import('./cr.js');
+let crCode: typeof CrCode | undefined = crEager;
 const loadCr = (): typeof CrCode => (crCode ??= createRequire(import.meta.url)('./cr.js') as typeof CrCode);
 
 /**
