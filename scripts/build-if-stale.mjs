@@ -53,12 +53,14 @@ function wasmStaleReason() {
 /** why the engine's bundle (dist/engine, scripts/build-bundle.mjs) is stale: a file missing, or older than a compiled module of src/ */
 function bundleStaleReason() {
   if (!existsSync(join(root, 'scripts', 'build-bundle.mjs'))) return null;
-  const parts = ['main.js', 'worker.js', 'cr.js', 'package.json'].map((f) => join(root, 'dist', 'engine', f));
+  const parts = ['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json'].map((f) => join(root, 'dist', 'engine', f));
   const missing = parts.find((p) => !existsSync(p));
   if (missing) return `${relative(root, missing)} is missing`;
   const oldest = Math.min(...parts.map((p) => statSync(p).mtimeMs));
   for (const js of sources(join(root, 'dist', 'src'), '.js')) if (statSync(js).mtimeMs > oldest) return `${relative(root, js)} changed since the bundle was made`;
-  if (statSync(join(root, 'scripts', 'build-bundle.mjs')).mtimeMs > oldest) return 'scripts/build-bundle.mjs changed since the bundle was made';
+  for (const f of ['build-bundle.mjs', 'engine-launcher.cjs', 'build-code-cache.cjs']) {
+    if (statSync(join(root, 'scripts', f)).mtimeMs > oldest) return `scripts/${f} changed since the bundle was made`;
+  }
   return null;
 }
 

@@ -8,7 +8,8 @@
  *    set-up), render, write, total, all read from performance.now() (which counts from the process's start).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,7 +103,7 @@ describe('what the engine CLI loads', () => {
   });
 });
 
-describe('the nanobragg-ts bin: the engine bundled into CommonJS (scripts/build-bundle.mjs)', () => {
+describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its code cache (scripts/build-bundle.mjs)', () => {
   const ARGS = ['-cell', '100', '100', '100', '90', '90', '90', '-misset', '10', '20', '30', '-default_F', '100', '-N', '5',
     '-lambda', '6.2', '-distance', '100', '-pixel', '0.1', '-detpixels', '48', '-nonoise', '-nopgm', '-floatfile', 'f.bin', '-intfile', 'i.img'];
   const runIn = (entry: string, dir: string, extra: string[]) => {
@@ -114,9 +115,15 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS (scripts/build-
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin['nanobragg-ts']).toBe('dist/engine/main.js');
     expect(JSON.parse(readFileSync(join(ROOT, 'dist/engine/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
-    const main = readFileSync(BIN, 'utf8'), worker = readFileSync(join(ROOT, 'dist/engine/worker.js'), 'utf8'), cr = readFileSync(join(ROOT, 'dist/engine/cr.js'), 'utf8');
+    const main = readFileSync(BIN, 'utf8'), engine = readFileSync(join(ROOT, 'dist/engine/engine.js'), 'utf8');
+    const worker = readFileSync(join(ROOT, 'dist/engine/worker.js'), 'utf8'), cr = readFileSync(join(ROOT, 'dist/engine/cr.js'), 'utf8');
     expect(main.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    for (const [name, js] of [['main.js', main], ['worker.js', worker]] as const) {
+    expect(main).toBe(readFileSync(join(ROOT, 'scripts/engine-launcher.cjs'), 'utf8'));
+    // the code cache is made for these bytes: its first 64 bytes are their sha256
+    const cache = readFileSync(join(ROOT, 'dist/engine/engine.cache'));
+    expect(cache.subarray(0, 64).toString('latin1')).toBe(createHash('sha256').update(engine).digest('hex'));
+    expect(cache.length).toBeGreaterThan(10_000);
+    for (const [name, js] of [['main.js', main], ['engine.js', engine], ['worker.js', worker]] as const) {
       const required = [...new Set([...js.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]))];
       expect(required.filter((r) => !r.startsWith('node:') && r !== 'url'), name).toEqual([]);
       expect(js, name).not.toMatch(/^import |^export /m);
@@ -153,11 +160,42 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS (scripts/build-
     expect(one.stdout).toContain('rendering on one thread: -printout');
   });
 
+  it('the code cache is used only for the bytes it was made for: a changed bundle of the same length runs its own code', () => {
+    // V8 checks a code cache against the source's length only: planted here, an edit of the same length with the old cache
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-cache-'));
+    mkdirSync(join(dir, 'engine'));
+    for (const f of ['main.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+    symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const engine = readFileSync(join(ROOT, 'dist/engine/engine.js'), 'utf8');
+    expect(engine).toContain('"pivoting detector around direct beam spot"');
+    const edited = engine.replace('"pivoting detector around direct beam spot"', '"PIVOTING detector around direct beam spot"');
+    expect(edited.length).toBe(engine.length);
+    writeFileSync(join(dir, 'engine', 'engine.js'), edited);
+    const r = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...ARGS], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('PIVOTING detector around direct beam spot');
+    expect(r.stdout).not.toContain('pivoting detector around direct beam spot');
+    // a damaged cache for the right bytes (V8 rejects it) or none at all: the same run, the same bytes as the ES modules
+    const want = runIn(ENGINE, mkdtempSync(join(tmpdir(), 'nbts-esm-')), []);
+    writeFileSync(join(dir, 'engine', 'engine.js'), engine);
+    const cache = readFileSync(join(ROOT, 'dist/engine/engine.cache'));
+    writeFileSync(join(dir, 'engine', 'engine.cache'), Buffer.concat([cache.subarray(0, 64), Buffer.alloc(cache.length - 64, 0x5a)]));
+    const damaged = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-dmg-')), []);
+    rmSync(join(dir, 'engine', 'engine.cache'));
+    const none = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-none-')), []);
+    for (const got of [damaged, none]) {
+      expect(got.status, got.stderr).toBe(0);
+      expect(Buffer.compare(got.files[0], want.files[0])).toBe(0);
+      expect(Buffer.compare(got.files[1], want.files[1])).toBe(0);
+    }
+  });
+
   it('a build without its render worker fails a run on two threads (exit 1, one line naming the file); one thread still runs', () => {
     // the bundle without its worker.js: the started worker dies at its boot
     const dir = mkdtempSync(join(tmpdir(), 'nbts-noworker-'));
     mkdirSync(join(dir, 'engine'));
-    for (const f of ['main.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+    for (const f of ['main.js', 'engine.js', 'engine.cache', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
     symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     const r = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...ARGS, '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
