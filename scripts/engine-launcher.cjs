@@ -46,5 +46,32 @@ function runEngine(cachePath) {
   return { script, source };
 }
 
+/**
+ * With --threads N (N > 1, or auto on a machine with more than one core), the N − 1 render workers
+ * start here, before the engine loads: their boot (about 30 ms each) overlaps the engine's load
+ * and set-up. The engine takes them (src/physics/pool.ts) and stops any it does not need; until
+ * then they are unref'd and wait for a job, so a run that stops early exits at once.
+ */
+function startWorkers(argv) {
+  const i = argv.lastIndexOf('--threads');
+  if (i < 0 || i + 1 >= argv.length) return;
+  const v = argv[i + 1];
+  const n = v === 'auto' ? require('node:os').availableParallelism() : /^[0-9]+$/.test(v) ? Number(v) : 0;
+  // a build without its worker starts none here: the engine says so (src/physics/pool.ts, workerUrl)
+  if (!(n > 1 && n <= 256) || !require('node:fs').existsSync(join(__dirname, 'worker.js'))) return;
+  const { Worker } = require('node:worker_threads');
+  const workers = [];
+  for (let k = 1; k < n; k++) {
+    const w = new Worker(join(__dirname, 'worker.js'));
+    w.unref();
+    w.on('error', () => {}); // a boot error is the run's to report, once the engine has taken the worker
+    workers.push(w);
+  }
+  globalThis[Symbol.for('nbparity.launcher.workers')] = workers;
+}
+
 module.exports = { runEngine, engineFile: file };
-if (require.main === module) runEngine(join(__dirname, 'engine.cache'));
+if (require.main === module) {
+  startWorkers(process.argv.slice(2));
+  runEngine(join(__dirname, 'engine.cache'));
+}

@@ -191,6 +191,31 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     }
   });
 
+  it('the workers the launcher starts (--threads N) are the ones the render takes; a surplus one is stopped', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { prestartWorkers, releaseIdleWorkers, startWorker, workerUrl } = await import('../src/physics/pool.js');
+    const exited = (w: InstanceType<typeof Worker>) => new Promise<number>((r) => w.once('exit', r));
+    const launched = [new Worker(workerUrl()), new Worker(workerUrl())];
+    for (const w of launched) w.unref();
+    const key = Symbol.for('nbparity.launcher.workers');
+    (globalThis as Record<symbol, unknown>)[key] = [...launched];
+    const surplusExit = exited(launched[1]);
+    prestartWorkers(1);
+    expect((globalThis as Record<symbol, unknown>)[key]).toBeUndefined();
+    await surplusExit; // the second was not needed: stopped
+    const taken = startWorker({ not: 'a job' }); // the first one is handed the job (a bad one here: it fails, which is not this test's point)
+    expect(taken).toBe(launched[0]);
+    taken.on('error', () => {});
+    await exited(taken);
+    releaseIdleWorkers();
+    // and without a launcher, prestartWorkers starts its own
+    prestartWorkers(1);
+    const own = startWorker({ not: 'a job' });
+    expect(launched).not.toContain(own);
+    own.on('error', () => {});
+    await exited(own);
+  });
+
   it('a build without its render worker fails a run on two threads (exit 1, one line naming the file); one thread still runs', () => {
     // the bundle without its worker.js: the started worker dies at its boot
     const dir = mkdtempSync(join(tmpdir(), 'nbts-noworker-'));

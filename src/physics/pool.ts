@@ -32,16 +32,26 @@ export function workerUrl(): URL {
 /** started workers without a job yet, and whether each has already exited (a failed boot) */
 const idle: Array<{ w: Worker; exited: boolean }> = [];
 
-/** Start `n` workers now; they wait for a job. */
+/**
+ * Workers the bin's launcher (scripts/engine-launcher.cjs) started before it loaded the engine,
+ * for a command line with --threads N: taken here, once, by the first run that starts workers.
+ */
+const LAUNCHED = Symbol.for('nbparity.launcher.workers');
+
+/** Start `n` workers now (or take those the launcher started); they wait for a job. */
 export function prestartWorkers(n: number): void {
+  const g = globalThis as { [LAUNCHED]?: Worker[] };
+  const launched = g[LAUNCHED] ?? [];
+  delete g[LAUNCHED];
   for (let i = 0; i < n; i++) {
-    const e = { w: new Worker(workerUrl()), exited: false };
+    const e = { w: launched.shift() ?? new Worker(workerUrl()), exited: false };
     e.w.unref();
     // until startWorker() takes it: a boot error is the job's to report (its exit fails that render), not a crash here
     e.w.on('error', () => {});
     e.w.once('exit', () => { e.exited = true; });
     idle.push(e);
   }
+  for (const w of launched) void w.terminate();
 }
 
 /** Stop the started workers no render took. */
