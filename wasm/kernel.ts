@@ -90,17 +90,29 @@ export function finish(spixel: i32, f0: i32, i0: i32, n: i32): i32 {
   const omegas = <i32>P(I_THICKSTEPS) * <i32>P(I_OS) * <i32>P(I_OS);
   const stride = <usize>(2 + omegas) << 3;
   const approx = P(I_APPROX) != 0;
-  for (let i = i0; i < n; i++) {
+  const os = P(I_OS), subpix = P(I_SUBPIX), halfSub = P(I_HALFSUB);
+  // the statistics in locals for the loop (the same operations in the same order as addStat)
+  let maxI = sMaxI, maxIx = sMaxIx, maxIy = sMaxIy, sum = sSum, sumsqr = sSumsqr, sumn = sSumn, omegaSum = sOmega;
+  let i = i0;
+  for (; i < n; i++) {
     const o = pOut + <usize>i * stride;
-    for (let j = 0; j < omegas; j++) sOmega += load<f64>(o + (<usize>(2 + j) << 3));
+    for (let j = 0; j < omegas; j++) omegaSum += load<f64>(o + (<usize>(2 + j) << 3));
     const test = load<f64>(o), delta = load<f64>(o, 8);
     // the C adds the pixel to its calloc'ed float image: (float)(0.0 + test)
     const value = <f64><f32>(0.0 + test);
-    if (!approx && !(<f64><f32>(test - delta) == value && <f64><f32>(test + delta) == value)) return i;
+    if (!approx && !(<f64><f32>(test - delta) == value && <f64><f32>(test + delta) == value)) break;
     store<f32>(pRow + (<usize>i << 2), <f32>value);
-    addStat(value, f0 + i, spixel);
+    if (value > maxI) {
+      maxI = value;
+      maxIx = subpix * (<f64>(f0 + i) * os + os - 1.0) + halfSub;
+      maxIy = subpix * (<f64>spixel * os + os - 1.0) + halfSub;
+    }
+    sum += value;
+    sumsqr += <f64><f32>(value * value);
+    sumn += 1.0;
   }
-  return n;
+  sMaxI = maxI; sMaxIx = maxIx; sMaxIy = maxIy; sSum = sum; sSumsqr = sumsqr; sSumn = sumn; sOmega = omegaSum;
+  return i;
 }
 
 /** A pixel decided elsewhere (the reference loop): its value into pRow and the statistics. */
