@@ -216,6 +216,34 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     await exited(own);
   });
 
+  it('the WebAssembly module comes from the same build as the code, and one of another layout is not used', async () => {
+    const { wasmPath } = await import('../src/physics/kernel.js');
+    expect(wasmPath('/x/src/physics/kernel.ts')).toBe('/x/dist/wasm/kernel.wasm');
+    expect(wasmPath('/x/dist/src/physics/kernel.js')).toBe('/x/dist/wasm/kernel.wasm');
+    expect(wasmPath('/y/dist/engine/engine.js')).toBe('/y/dist/wasm/kernel.wasm');
+    expect(wasmPath('/y/copy/engine/worker.js')).toBe('/y/copy/wasm/kernel.wasm');
+    // a copy of the bundle next to modules of other builds: one whose layout() is 7, and one without layout() (an older build)
+    const want = runIn(ENGINE, mkdtempSync(join(tmpdir(), 'nbts-esm-')), []);
+    // (module, one type () → i32, one function, export "layout", body: i32.const 7)
+    const layout7 = Buffer.from('0061736d01000000' + '0105016000017f' + '03020100' + '070a01066c61796f75740000' + '0a0601040041070b', 'hex');
+    const none = Buffer.from('0061736d01000000', 'hex');
+    for (const [name, bytes] of [['layout 7', layout7], ['no layout', none]] as const) {
+      expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);
+      const dir = mkdtempSync(join(tmpdir(), 'nbts-layout-'));
+      mkdirSync(join(dir, 'engine')); mkdirSync(join(dir, 'wasm'));
+      for (const f of ['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+      writeFileSync(join(dir, 'wasm', 'kernel.wasm'), bytes);
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      for (const threads of [[], ['--threads', '2']]) {
+        const got = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-lay-')), threads);
+        expect(got.status, got.stderr).toBe(0);
+        expect(got.stderr, name).toContain(`${join(dir, 'wasm', 'kernel.wasm')} is from another build (layout ${name === 'layout 7' ? 7 : 0}, this engine's is 1`);
+        expect(Buffer.compare(got.files[0], want.files[0]), `${name} ${threads.join(' ')}`).toBe(0);
+        expect(Buffer.compare(got.files[1], want.files[1])).toBe(0);
+      }
+    }
+  });
+
   it('a build without its render worker fails a run on two threads (exit 1, one line naming the file); one thread still runs', () => {
     // the bundle without its worker.js: the started worker dies at its boot
     const dir = mkdtempSync(join(tmpdir(), 'nbts-noworker-'));

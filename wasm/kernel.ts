@@ -36,6 +36,9 @@ const C10: f64 = -1.0 / 3628800.0;
 const C12: f64 = 1.0 / 479001600.0;
 const C14: f64 = -1.0 / 87178291200.0;
 
+/** the memory layout this module shares with src/physics/kernel.ts (WASM_LAYOUT there): change both together */
+export function layout(): i32 { return 1; }
+
 // plan indices (f64 slots at offset 0), set by kernel.ts (PLAN_* there)
 const I_OS = 0; const I_SUBPIX = 1; const I_HALFSUB = 2;
 const I_F = 3; const I_S = 6; const I_O = 9; const I_P = 12;

@@ -373,17 +373,35 @@ export let wasmUnavailable: string | null = null;
 /** A module compiled elsewhere (the main thread's, in a render worker). */
 export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; wasmUnavailable = null; }
 
+/**
+ * The memory layout this code and wasm/kernel.ts share (its `layout()` export): the plan's slots
+ * and the regions instantiate() lays out. Changed with either side's layout.
+ */
+const WASM_LAYOUT = 1;
+
+/**
+ * The WebAssembly module of the same build as this code, and only that one: dist/src/physics/kernel.js
+ * and the bundle dist/engine/*.js (scripts/build-bundle.mjs) → dist/wasm/kernel.wasm; the
+ * TypeScript sources under the tests (src/physics/kernel.ts) → the checkout's dist/wasm/kernel.wasm.
+ */
+export function wasmPath(here: string): string {
+  if (/[/\\]src[/\\]physics[/\\]kernel\.ts$/.test(here)) return join(dirname(here), '..', '..', 'dist', 'wasm', 'kernel.wasm');
+  if (/[/\\]src[/\\]physics[/\\]kernel\.js$/.test(here)) return join(dirname(here), '..', '..', 'wasm', 'kernel.wasm');
+  return join(dirname(here), '..', 'wasm', 'kernel.wasm');
+}
+
 export function loadWasmModule(): WebAssembly.Module | null {
   if (wasmModule !== undefined) return wasmModule;
-  const here = fileURLToPath(import.meta.url);
-  // dist/src/physics/kernel.js → dist/wasm/kernel.wasm; src/physics/kernel.ts (tests) → dist/wasm/kernel.wasm;
-  // the bundle dist/engine/main.js or worker.js (scripts/build-bundle.mjs) → dist/wasm/kernel.wasm
-  const candidates = [join(dirname(here), '..', '..', 'wasm', 'kernel.wasm'), join(dirname(here), '..', '..', 'dist', 'wasm', 'kernel.wasm'),
-    join(dirname(here), '..', 'wasm', 'kernel.wasm')];
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) { wasmUnavailable = 'dist/wasm/kernel.wasm is missing (npm run build makes it)'; wasmModule = null; return null; }
-  try { wasmModule = new WebAssembly.Module(readFileSync(path)); }
-  catch (e) { wasmUnavailable = `${path}: ${(e as Error).message}`; wasmModule = null; }
+  const path = wasmPath(fileURLToPath(import.meta.url));
+  if (!existsSync(path)) { wasmUnavailable = `${path} is missing (npm run build makes it)`; wasmModule = null; return null; }
+  try {
+    const mod = new WebAssembly.Module(readFileSync(path));
+    // the module and this code share a memory layout: a module of another build is not used
+    const layout = WebAssembly.Module.exports(mod).some((e) => e.name === 'layout')
+      ? (new WebAssembly.Instance(mod, { env: { abort: () => {}, seed: () => 0 } }).exports.layout as () => number)() : 0;
+    if (layout !== WASM_LAYOUT) { wasmUnavailable = `${path} is from another build (layout ${layout}, this engine's is ${WASM_LAYOUT}; npm run build)`; wasmModule = null; }
+    else wasmModule = mod;
+  } catch (e) { wasmUnavailable = `${path}: ${(e as Error).message}`; wasmModule = null; }
   return wasmModule;
 }
 
