@@ -2,18 +2,18 @@
 /**
  * Make dist/engine/engine.cache (scripts/engine-launcher.cjs says what it is): run the engine's
  * bundle once on a small job (a 16×16 detector, the exact kernel, float and SMV images written
- * to a scratch folder), then write the sha256 of the bundle (64 hex characters) and V8's code
- * cache of every function that run compiled. Called by scripts/build-bundle.mjs.
+ * to a scratch folder), then write what it is made for (64 hex characters: the launcher's
+ * cacheKey, a sha256 of the bundle's path and bytes) and V8's code cache of every function that
+ * run compiled. Called by scripts/build-bundle.mjs.
  * Exit: 0, or 1 when the run failed (no cache is written then).
  */
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { createHash } = require('node:crypto');
 
 const engineDir = require('node:path').resolve(process.argv[2]);
-const { runEngine } = require(join(engineDir, 'main.js'));
+const { runEngine, cacheKey } = require(join(engineDir, 'main.js'));
 const scratch = mkdtempSync(join(tmpdir(), 'nbts-code-cache-'));
 process.chdir(scratch);
 process.argv = [process.argv[0], join(engineDir, 'main.js'), '-cell', '100', '100', '100', '90', '90', '90', '-misset', '10', '20', '30',
@@ -29,6 +29,5 @@ process.on('beforeExit', () => {
   process.chdir(engineDir);
   rmSync(scratch, { recursive: true, force: true });
   if (process.exitCode) return; // a failed run: no cache
-  const hash = createHash('sha256').update(source).digest('hex');
-  writeFileSync(join(engineDir, 'engine.cache'), Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()]));
+  writeFileSync(join(engineDir, 'engine.cache'), Buffer.concat([Buffer.from(cacheKey(source), 'latin1'), script.createCachedData()]));
 });

@@ -6,9 +6,9 @@
  *
  * The cache holds the bytecode of the functions a small run compiles (the build makes it), so
  * a run starts about 10 ms sooner. It is used only when the sha256 it was made for (its first
- * 64 bytes) is the bundle's: V8's own check compares the source's length, not its bytes. A
- * cache V8 rejects (another Node, other flags) or a missing one only costs that time; the
- * engine runs the same code either way.
+ * 64 bytes, cacheKey: the bundle's path and bytes) is this bundle's: V8's own check compares
+ * the source's length, not its bytes. A cache V8 rejects (another Node, other flags) or a
+ * missing one only costs that time; the engine runs the same code either way.
  */
 'use strict';
 const { createHash } = require('node:crypto');
@@ -19,13 +19,19 @@ const vm = require('node:vm');
 
 const file = join(__dirname, 'engine.js');
 
+/**
+ * What a cache is made for: the bundle's bytes and its path (V8 keeps the path it was made with
+ * in the cached code's stack traces, so a copied build compiles afresh rather than name the old
+ * place), as the sha256 hex that starts the cache file.
+ */
+function cacheKey(source) {
+  return createHash('sha256').update(file).update('\0').update(source).digest('hex');
+}
+
 /** the bundle as a script (the same wrapper require() uses), with its cache when it matches */
 function engineScript(source, cache) {
   let cachedData;
-  if (cache && cache.length > 64) {
-    const want = cache.subarray(0, 64).toString('latin1');
-    if (want === createHash('sha256').update(source).digest('hex')) cachedData = cache.subarray(64);
-  }
+  if (cache && cache.length > 64 && cache.subarray(0, 64).toString('latin1') === cacheKey(source)) cachedData = cache.subarray(64);
   // the bundle's first line is the entry's #! line (a comment to require(), not to vm.Script)
   const code = source.startsWith('#!') ? `//${source.slice(2)}` : source;
   return new vm.Script(Module.wrap(code), { filename: file, cachedData });
@@ -70,7 +76,7 @@ function startWorkers(argv) {
   globalThis[Symbol.for('nbparity.launcher.workers')] = workers;
 }
 
-module.exports = { runEngine, engineFile: file };
+module.exports = { runEngine, cacheKey, engineFile: file };
 if (require.main === module) {
   startWorkers(process.argv.slice(2));
   runEngine(join(__dirname, 'engine.cache'));

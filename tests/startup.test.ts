@@ -119,9 +119,9 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     const worker = readFileSync(join(ROOT, 'dist/engine/worker.js'), 'utf8'), cr = readFileSync(join(ROOT, 'dist/engine/cr.js'), 'utf8');
     expect(main.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(main).toBe(readFileSync(join(ROOT, 'scripts/engine-launcher.cjs'), 'utf8'));
-    // the code cache is made for these bytes: its first 64 bytes are their sha256
+    // the code cache is made for this bundle: its first 64 bytes are the sha256 of its path and bytes
     const cache = readFileSync(join(ROOT, 'dist/engine/engine.cache'));
-    expect(cache.subarray(0, 64).toString('latin1')).toBe(createHash('sha256').update(engine).digest('hex'));
+    expect(cache.subarray(0, 64).toString('latin1')).toBe(createHash('sha256').update(join(ROOT, 'dist/engine/engine.js')).update('\0').update(engine).digest('hex'));
     expect(cache.length).toBeGreaterThan(10_000);
     for (const [name, js] of [['main.js', main], ['engine.js', engine], ['worker.js', worker]] as const) {
       const required = [...new Set([...js.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]))];
@@ -164,10 +164,15 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     // V8 checks a code cache against the source's length only: planted here, an edit of the same length with the old cache
     const dir = mkdtempSync(join(tmpdir(), 'nbts-cache-'));
     mkdirSync(join(dir, 'engine'));
-    for (const f of ['main.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+    for (const f of ['main.js', 'engine.js', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
     symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    // a cache made for this copy (its path and the bundle's bytes), as the build makes one
+    const made = spawnSync(process.execPath, [join(ROOT, 'scripts/build-code-cache.cjs'), join(dir, 'engine')], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
     const engine = readFileSync(join(ROOT, 'dist/engine/engine.js'), 'utf8');
+    expect(readFileSync(join(dir, 'engine', 'engine.cache')).subarray(0, 64).toString('latin1'))
+      .toBe(createHash('sha256').update(join(dir, 'engine', 'engine.js')).update('\0').update(engine).digest('hex'));
     expect(engine).toContain('"pivoting detector around direct beam spot"');
     const edited = engine.replace('"pivoting detector around direct beam spot"', '"PIVOTING detector around direct beam spot"');
     expect(edited.length).toBe(engine.length);
@@ -179,7 +184,7 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     // a damaged cache for the right bytes (V8 rejects it) or none at all: the same run, the same bytes as the ES modules
     const want = runIn(ENGINE, mkdtempSync(join(tmpdir(), 'nbts-esm-')), []);
     writeFileSync(join(dir, 'engine', 'engine.js'), engine);
-    const cache = readFileSync(join(ROOT, 'dist/engine/engine.cache'));
+    const cache = readFileSync(join(dir, 'engine', 'engine.cache'));
     writeFileSync(join(dir, 'engine', 'engine.cache'), Buffer.concat([cache.subarray(0, 64), Buffer.alloc(cache.length - 64, 0x5a)]));
     const damaged = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-dmg-')), []);
     rmSync(join(dir, 'engine', 'engine.cache'));
