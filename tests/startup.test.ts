@@ -110,6 +110,15 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     const r = spawnSync(process.execPath, [entry, ...ARGS, '--json', ...extra], { cwd: dir, encoding: 'utf8' });
     return { ...r, files: r.status === 0 ? [readFileSync(join(dir, 'f.bin')), readFileSync(join(dir, 'i.img'))] : [] };
   };
+  /** a copy of the bin elsewhere: these files of dist/engine, this build's WebAssembly module or the given bytes, the packages */
+  const copyOfBin = (files: string[], wasm?: Buffer): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'nbts-copy-'));
+    mkdirSync(join(dir, 'engine'));
+    for (const f of files) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
+    if (wasm) { mkdirSync(join(dir, 'wasm')); writeFileSync(join(dir, 'wasm', 'kernel.wasm'), wasm); } else symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    return dir;
+  };
 
   it('is the package\'s bin: CommonJS files that require only node builtins, the correctly rounded libm in a file of its own', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
@@ -162,11 +171,7 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
 
   it('the code cache is used only for the bytes it was made for: a changed bundle of the same length runs its own code', () => {
     // V8 checks a code cache against the source's length only: planted here, an edit of the same length with the old cache
-    const dir = mkdtempSync(join(tmpdir(), 'nbts-cache-'));
-    mkdirSync(join(dir, 'engine'));
-    for (const f of ['main.js', 'engine.js', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
-    symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const dir = copyOfBin(['main.js', 'engine.js', 'worker.js', 'cr.js', 'package.json']);
     // a cache made for this copy (its path and the bundle's bytes), as the build makes one
     const made = spawnSync(process.execPath, [join(ROOT, 'scripts/build-code-cache.cjs'), join(dir, 'engine')], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
@@ -234,11 +239,7 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     const none = Buffer.from('0061736d01000000', 'hex');
     for (const [name, bytes] of [['layout 7', layout7], ['no layout', none]] as const) {
       expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);
-      const dir = mkdtempSync(join(tmpdir(), 'nbts-layout-'));
-      mkdirSync(join(dir, 'engine')); mkdirSync(join(dir, 'wasm'));
-      for (const f of ['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
-      writeFileSync(join(dir, 'wasm', 'kernel.wasm'), bytes);
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      const dir = copyOfBin(['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json'], bytes);
       for (const threads of [[], ['--threads', '2']]) {
         const got = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-lay-')), threads);
         expect(got.status, got.stderr).toBe(0);
@@ -251,11 +252,7 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
 
   it('a build without its render worker fails a run on two threads (exit 1, one line naming the file); one thread still runs', () => {
     // the bundle without its worker.js: the started worker dies at its boot
-    const dir = mkdtempSync(join(tmpdir(), 'nbts-noworker-'));
-    mkdirSync(join(dir, 'engine'));
-    for (const f of ['main.js', 'engine.js', 'engine.cache', 'cr.js', 'package.json']) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
-    symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const dir = copyOfBin(['main.js', 'engine.js', 'engine.cache', 'cr.js', 'package.json']);
     const r = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...ARGS, '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
