@@ -374,10 +374,10 @@ export let wasmUnavailable: string | null = null;
 export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; wasmUnavailable = null; }
 
 /**
- * The memory layout this code and wasm/kernel.ts share (its `layout()` export): the plan's slots
- * and the regions instantiate() lays out. Changed with either side's layout.
+ * The interface this code and wasm/kernel.ts share (its `layout()` export): the exported
+ * functions, the plan's slots and the regions instantiate() lays out. Changed with either side.
  */
-const WASM_LAYOUT = 1;
+const WASM_LAYOUT = 2;
 
 /**
  * The WebAssembly module of the same build as this code, and only that one: dist/src/physics/kernel.js
@@ -447,7 +447,8 @@ function wasmKernel(K: KernelPlan, cfg: SimulationConfig, table: LatticeTable): 
 
 function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('wasm kernel aborted'); }, seed: () => 0 } });
-  const ex = inst.exports as unknown as WasmKernel & { memory: WebAssembly.Memory; setup: (...a: number[]) => void };
+  const ex = inst.exports as unknown as Omit<WasmKernel, 'rowF32'> & { memory: WebAssembly.Memory; setup: (...a: number[]) => void;
+    rowExact: WasmKernel['row']; rowFast: WasmKernel['row'] };
   const omegas = K.thicksteps * K.os * K.os;
   const stride = 2 + omegas;
   const align = (n: number) => (n + 15) & ~15;
@@ -472,7 +473,9 @@ function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   new Int32Array(buf, oMap, K.later.length).set(K.later);
   if (K.hasHkls) new Float64Array(buf, oF, K.Fgrid.length).set(K.Fgrid);
   ex.setup(oSrc, oAbc, oMap, oF, oOut, oRow);
-  return { row: ex.row, finish: ex.finish, put: ex.put, statsSet: ex.statsSet, statsGet: ex.statsGet, rowF32: new Float32Array(buf, oRow, K.fpixels) };
+  // the row function of the run's kind (wasm/kernel.ts: one copy each, so each is optimized on its own)
+  const row = K.approx ? ex.rowFast : ex.rowExact;
+  return { row, finish: ex.finish, put: ex.put, statsSet: ex.statsSet, statsGet: ex.statsGet, rowF32: new Float32Array(buf, oRow, K.fpixels) };
 }
 
 /**
