@@ -8,6 +8,7 @@ import type { SimulationConfig } from '../config/resolve.js';
 import { RTD } from '../math/constants.js';
 import type { NrRandom, Seed } from '../math/rng.js';
 import type { RenderStats } from '../physics/render.js';
+import { roiSpan } from '../models/detector.js';
 import { cfmtG } from './cformat.js';
 
 
@@ -17,15 +18,6 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 export interface ImageStatistics { maxI: number; maxIx: number; maxIy: number; avg: number; rms: number; rmsd: number }
-
-/**
- * The pixels p in 0..n-1 that the C's test `p < lo || p > hi` keeps, as a loop range
- * [from, to]: the same pixels in the same order, without visiting the rest (a 1-pixel ROI on a
- * 1024² detector is 1 iteration, not a million). NaN bounds exclude nothing, as in the test.
- */
-function roiSpan(lo: number, hi: number, n: number): [number, number] {
-  return [lo > 0 ? Math.ceil(lo) : 0, hi < n - 1 ? Math.floor(hi) : n - 1];
-}
 
 /** The C's post-loop statistics (rmsd's second pass covers the ROI, masked or not). */
 export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: RenderStats): ImageStatistics {
@@ -37,13 +29,22 @@ export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: R
   const { xmin, xmax, ymin, ymax } = cfg.detector.roi;
   const { fpixels, spixels } = cfg.detector;
   const [f0, f1] = roiSpan(xmin, xmax, fpixels), [s0, s1] = roiSpan(ymin, ymax, spixels);
-  let sq = 0, n = 0;
-  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+  // a call per row (these loops run once per run: a short function called often is optimized sooner than one long loop)
+  const acc = new Float64Array(2);
+  for (let sp = s0; sp <= s1; sp++) deviationsOfRow(image, sp * fpixels + f0, sp * fpixels + f1 + 1, avg, acc);
+  let sq = acc[0], n = acc[1];
+  if (n <= 1) n = 2;
+  return { maxI: s.maxI, maxIx: s.maxIx, maxIy: s.maxIy, avg, rms, rmsd: Math.sqrt(sq / (n - 1)) };
+}
+
+/** Pixels [i0, i1) into imageStatistics' second pass: Σ(pixel − avg)² and the count, in order. */
+function deviationsOfRow(image: Float32Array, i0: number, i1: number, avg: number, acc: Float64Array): void {
+  let sq = acc[0], n = acc[1];
+  for (let i = i0; i < i1; i++) {
     const t = image[i] - avg;
     sq += t * t; ++n;
   }
-  if (n <= 1) n = 2;
-  return { maxI: s.maxI, maxIx: s.maxIx, maxIy: s.maxIy, avg, rms, rmsd: Math.sqrt(sq / (n - 1)) };
+  acc[0] = sq; acc[1] = n;
 }
 
 export function floatImageBytes(image: Float32Array): Uint8Array {
@@ -91,13 +92,18 @@ export function intImage(cfg: SimulationConfig, image: Float32Array, scale: numb
   const adc = cfg.outputs.adc;
   const out = new Uint16Array(fpixels * spixels);
   const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
-  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+  for (let sp = s0; sp <= s1; sp++) intRow(image, out, sp * fpixels + f0, sp * fpixels + f1 + 1, scale, adc);
+  return out;
+}
+
+/** Pixels [i0, i1) of the int image (a call per row, as in imageStatistics). */
+function intRow(image: Float32Array, out: Uint16Array, i0: number, i1: number, scale: number, adc: number): void {
+  for (let i = i0; i < i1; i++) {
     let test = image[i] * scale + adc;
     if (test > 65535.0) test = 65535.0;
     if (test < 0.0) test = 0.0;
     out[i] = Math.floor(Math.fround(test + 0.5));
   }
-  return out;
 }
 
 export function intfileScale(cfg: SimulationConfig, stats: ImageStatistics): number {
@@ -111,12 +117,17 @@ export function pgmParts(cfg: SimulationConfig, image: Float32Array, scale: numb
   const { fpixels, spixels, roi } = cfg.detector;
   const px = new Uint8Array(fpixels * spixels);
   const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
-  for (let sp = s0; sp <= s1; sp++) for (let fp = f0, i = sp * fpixels + f0; fp <= f1; fp++, i++) {
+  for (let sp = s0; sp <= s1; sp++) pgmRow(image, px, sp * fpixels + f0, sp * fpixels + f1 + 1, scale);
+  return [Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1'), px];
+}
+
+/** Pixels [i0, i1) of the PGM image (a call per row, as in imageStatistics). */
+function pgmRow(image: Float32Array, px: Uint8Array, i0: number, i1: number, scale: number): void {
+  for (let i = i0; i < i1; i++) {
     let t = image[i] * scale;
     if (t > 255.0) t = 255.0;
     px[i] = t > 0 ? Math.trunc(t) : 0;
   }
-  return [Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1'), px];
 }
 
 export function pgmBytes(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array {

@@ -33,6 +33,15 @@ export interface Detector {
 
 export interface DetectorSize { pixelSize: number; detsizeF: number; detsizeS: number; fpixels: number; spixels: number }
 
+/**
+ * The pixels p in 0..n-1 that the C's test `p < lo || p > hi` keeps, as a loop range
+ * [from, to]: the same pixels in the same order, without visiting the rest (a 1-pixel ROI on a
+ * 1024² detector is 1 iteration, not a million). NaN bounds exclude nothing, as in the test.
+ */
+export function roiSpan(lo: number, hi: number, n: number): [number, number] {
+  return [lo > 0 ? Math.ceil(lo) : 0, hi < n - 1 ? Math.floor(hi) : n - 1];
+}
+
 /** The detector's size (pixels from -detpixels or from its size), checked against -mask and the memory budget. */
 export function detectorSize(o: NanoBraggOptions, P: Precision, log: string[], claim: Claim): DetectorSize {
   const r = P.r;

@@ -16,6 +16,7 @@
  */
 import type { Precision } from '../math/precision.js';
 import { unitize } from '../math/vec3.js';
+import { roiSpan } from '../models/detector.js';
 import type { SimulationConfig } from '../config/resolve.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderStats, type TraceSink } from './render.js';
@@ -49,6 +50,16 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
     swept = (r) => probe.swept[r] === 1; polarRow = (r) => probe.polar[r] === 1;
   }
   const rowsPer = Math.ceil(D.spixels / parts);
+  // per row: does a row before it in its C thread's chunk run a sweep / call polarization_factor()? (one pass)
+  const sweptBefore = new Uint8Array(D.spixels), calledBefore = new Uint8Array(D.spixels);
+  for (const [c0, c1] of chunks) {
+    let anySwept = 0, anyCalled = 0;
+    for (let r = c0; r < c1; r++) {
+      sweptBefore[r] = anySwept; calledBefore[r] = anyCalled;
+      if (swept(r)) anySwept = 1;
+      if (polarRow(r)) anyCalled = 1;
+    }
+  }
   const items: WorkItem[][] = [];
   for (let w = 0; w < parts; w++) {
     const w0 = w * rowsPer, w1 = Math.min(D.spixels, w0 + rowsPer);
@@ -56,8 +67,7 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
     for (const [c0, c1] of chunks) {
       const a = Math.max(w0, c0), b = Math.min(w1, c1);
       if (a >= b) continue;
-      let fresh = true, called = false;
-      for (let r = c0; r < a; r++) { if (swept(r)) fresh = false; if (polarRow(r)) called = true; }
+      const fresh = sweptBefore[a] === 0, called = calledBefore[a] === 1;
       // polarization_factor() runs once per rendered pixel (every source and sub-pixel with -oversample_polar), never with -nopolar alone
       const polar = called ? p1 : p0;
       mine.push({ rowStart: a, rowEnd: b, init: { fresh, polar: Array.from(polar) } });
@@ -70,18 +80,31 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
 
 /** Statistics as the single-core loop accumulates them: rendered pixels in row order. */
 function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: number): RenderStats {
-  const { fpixels, spixels, roi } = cfg.detector;
+  const { fpixels, spixels, roi, mask } = cfg.detector;
   const r = (cfg.dtype === 'float32' ? Math.fround : (x: number) => x);
   const os = cfg.sampling.oversample, subpix = cfg.sampling.subpixelSize, half = r(subpix / 2.0);
-  const st: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum };
-  for (let s = 0; s < spixels; s++) for (let f = 0; f < fpixels; f++) {
-    if (f < roi.xmin || f > roi.xmax || s < roi.ymin || s > roi.ymax) continue;
-    if (cfg.detector.mask && cfg.detector.mask[s * fpixels + f] === 0) continue; // the C skips a masked pixel before its statistics
-    const v = image[s * fpixels + f];
-    if (v > st.maxI) { st.maxI = v; st.maxIx = r(r(subpix * (f * os + os - 1)) + half); st.maxIy = r(r(subpix * (s * os + os - 1)) + half); }
-    st.sum += v; st.sumsqr += Math.fround(v * v); ++st.sumn;
+  // the ROI's rows and columns only (the pixels the C's test keeps, in the same order), a call per row:
+  // this runs once per render, and a short function called often is optimized sooner than one long loop
+  const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+  const acc = new Float64Array(5); // maxI, the index that set it (−1: none), sum, sumsqr, sumn
+  acc[1] = -1;
+  for (let s = s0; s <= s1; s++) statsOfRow(image, mask, s * fpixels + f0, s * fpixels + f1 + 1, acc);
+  const at = acc[1], maxF = at < 0 ? -1 : at % fpixels, maxS = at < 0 ? -1 : (at - maxF) / fpixels;
+  // the maximum's position as the loop computes it (its last sub-pixel), for the pixel that set it
+  const maxIx = at < 0 ? 0 : r(r(subpix * (maxF * os + os - 1)) + half), maxIy = at < 0 ? 0 : r(r(subpix * (maxS * os + os - 1)) + half);
+  return { maxI: acc[0], maxIx, maxIy, sum: acc[2], sumsqr: acc[3], sumn: acc[4], omegaSum };
+}
+
+/** Pixels [i0, i1) of one row into the running statistics `acc` (statsFromImage), in order. */
+function statsOfRow(image: Float32Array, mask: Uint16Array | null, i0: number, i1: number, acc: Float64Array): void {
+  let maxI = acc[0], maxAt = acc[1], sum = acc[2], sumsqr = acc[3], sumn = acc[4];
+  for (let i = i0; i < i1; i++) {
+    if (mask !== null && mask[i] === 0) continue; // the C skips a masked pixel before its statistics
+    const v = image[i];
+    if (v > maxI) { maxI = v; maxAt = i; }
+    sum += v; sumsqr += Math.fround(v * v); ++sumn;
   }
-  return st;
+  acc[0] = maxI; acc[1] = maxAt; acc[2] = sum; acc[3] = sumsqr; acc[4] = sumn;
 }
 
 export async function renderImageParallel(P: Precision, cfg: SimulationConfig, threads: number, opts: { trace?: TraceSink; print?: TraceSink; onFallback?: (reason: string) => void } = {}): Promise<RenderResult> {
