@@ -91,6 +91,16 @@ interface KernelPlan {
   interp: boolean; fc: StructureFactorContext;
 }
 
+/** One plan per run (its lattice table) and precision: a parallel render asks for it once per row block. */
+const plans = new WeakMap<LatticeTable, { cfg: SimulationConfig; r: (x: number) => number; render: string; K: KernelPlan }>();
+function planFor(cfg: SimulationConfig, table: LatticeTable, r: (x: number) => number): KernelPlan {
+  const cached = plans.get(table);
+  if (cached && cached.cfg === cfg && cached.r === r && cached.render === cfg.render) return cached.K;
+  const K = kernelPlan(cfg, table, r);
+  plans.set(table, { cfg, r, render: cfg.render, K });
+  return K;
+}
+
 function kernelPlan(cfg: SimulationConfig, table: LatticeTable, r: (x: number) => number): KernelPlan {
   const { detector: D, beam: B, crystal: X, sampling: S } = cfg;
   const osThick = S.oversampleThick, osPolar = S.oversamplePolar, osOmega = S.oversampleOmega;
@@ -150,7 +160,7 @@ export function kernelRows(
   image: Float32Array, stats: RenderStats, init?: ChunkState,
   shared: { interpolate: boolean; babble: boolean } = { interpolate: cfg.crystal.interpolate, babble: true }, warnings: string[] = [],
 ): number {
-  const K = kernelPlan(cfg, table, P.r);
+  const K = planFor(cfg, table, P.r);
   // per-pixel functions from the run's libm; cos(±0) is 1 in every libm (the Kahn factor 0 case)
   const Pk: Precision = { ...P, cos: (x: number) => (x === 0 ? 1 : P.cos(x)) };
   const st: KernelState = {
