@@ -30,8 +30,8 @@ import { cellText, machineLine, RESULTS_SCHEMA, resultsMarkdown, summaryText, th
 import { killCurrent, timeLauncher } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** this build's nanobragg-ts bin (the bundle of scripts/build-bundle.mjs) */
-const OWN_ENGINE = join(here, '..', 'engine', 'main.js');
+/** this build's nanobragg-ts bin (the bundle of scripts/build-bundle.mjs), from dist/bench/bench.js or from bench/bench.ts under the tests */
+const OWN_ENGINE = join(here, ...(/[/\\]dist[/\\]bench$/.test(here) ? ['..'] : ['..', 'dist']), 'engine', 'main.js');
 
 /**
  * The engine to time: --engine PATH (a main.js, or a checkout holding dist/engine/main.js, or

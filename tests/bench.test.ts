@@ -3,12 +3,12 @@
  * statistics, the fast path's bounds with planted faults, the bit-identity check, the C's
  * printout read for the loop sizes, /usr/bin/time's report, and the command line's errors.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { BenchUsageError, parseBenchArgs } from '../bench/args.js';
-import { main } from '../bench/bench.js';
+import { main, resolveEngine } from '../bench/bench.js';
 import { checkExact, checkFast, localMaxima, median, summarize, worseFast } from '../bench/checks.js';
 import { countsFromCOutput, evaluations, MATRIX, scalingPoints, type BenchCase } from '../bench/matrix.js';
 import { measureCell } from '../bench/measure.js';
@@ -214,6 +214,27 @@ describe('the command line', () => {
       expect(await main(['--help'])).toBe(0);
       expect(outs.join('')).toMatch(/^usage: npm run bench/);
     } finally { e.mockRestore(); o.mockRestore(); }
+  });
+});
+
+describe('--engine: which engine is timed', () => {
+  it('this build\'s bin by default; a checkout\'s bin, or its ES-module entry for a build from before the bin; a file as given; nothing else', () => {
+    expect(resolveEngine(undefined)).toBe(resolve('dist/engine/main.js'));
+    const d = mkdtempSync(join(tmpdir(), 'nbbench-engine-'));
+    const withBin = join(d, 'new'), old = join(d, 'old'), none = join(d, 'none');
+    mkdirSync(join(withBin, 'dist', 'engine'), { recursive: true });
+    mkdirSync(join(withBin, 'dist', 'src', 'cli'), { recursive: true });
+    writeFileSync(join(withBin, 'dist', 'engine', 'main.js'), '');
+    writeFileSync(join(withBin, 'dist', 'src', 'cli', 'main.js'), '');
+    mkdirSync(join(old, 'dist', 'src', 'cli'), { recursive: true });
+    writeFileSync(join(old, 'dist', 'src', 'cli', 'main.js'), '');
+    mkdirSync(none);
+    expect(resolveEngine(withBin)).toBe(join(withBin, 'dist', 'engine', 'main.js'));
+    expect(resolveEngine(old)).toBe(join(old, 'dist', 'src', 'cli', 'main.js'));
+    expect(resolveEngine(join(old, 'dist', 'src', 'cli', 'main.js'))).toBe(join(old, 'dist', 'src', 'cli', 'main.js'));
+    expect(() => resolveEngine(none)).toThrow(BenchUsageError);
+    expect(() => resolveEngine(none)).toThrow(/without dist\/engine\/main\.js or dist\/src\/cli\/main\.js/);
+    expect(() => resolveEngine(join(d, 'missing'))).toThrow(/no such file/);
   });
 });
 
