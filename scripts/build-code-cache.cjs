@@ -10,9 +10,9 @@
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 
-const engineDir = require('node:path').resolve(process.argv[2]);
+const engineDir = resolve(process.argv[2]);
 const { runEngine, cacheKey } = require(join(engineDir, 'main.js'));
 const scratch = mkdtempSync(join(tmpdir(), 'nbts-code-cache-'));
 process.chdir(scratch);
@@ -21,13 +21,15 @@ process.argv = [process.argv[0], join(engineDir, 'main.js'), '-cell', '100', '10
 // the run's own output is of no interest here
 process.stdout.write = () => true;
 const writeErr = process.stderr.write.bind(process.stderr);
-process.stderr.write = () => true;
+// kept, and shown only when the run fails (the engine says why on stderr)
+const errLines = [];
+process.stderr.write = (chunk) => { errLines.push(String(chunk)); return true; };
 // a failed run's message is the build's: the engine's uncaught errors and exit code come through
 process.on('uncaughtException', (e) => { writeErr(`${e && e.stack || e}\n`); process.exit(1); });
 const { script, source } = runEngine(undefined);
 process.on('beforeExit', () => {
   process.chdir(engineDir);
   rmSync(scratch, { recursive: true, force: true });
-  if (process.exitCode) return; // a failed run: no cache
+  if (process.exitCode) { writeErr(errLines.join('')); return; } // a failed run: no cache, and its message
   writeFileSync(join(engineDir, 'engine.cache'), Buffer.concat([Buffer.from(cacheKey(source), 'latin1'), script.createCachedData()]));
 });

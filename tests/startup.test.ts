@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -247,6 +247,31 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
         expect(Buffer.compare(got.files[0], want.files[0]), `${name} ${threads.join(' ')}`).toBe(0);
         expect(Buffer.compare(got.files[1], want.files[1])).toBe(0);
       }
+    }
+  });
+
+  it('a render worker that takes row blocks and fails them fails the run (exit 1): never an image with holes that passes', () => {
+    // planted: worker.js replaced by one that takes every block it can (as a real one would), then
+    // (a) exits 0 without a result, (b) throws, (c) answers a result without rendering them
+    const fakes = {
+      exit0: 'process.exit(0);',
+      throws: "throw new Error('planted worker failure');",
+      lies: "parentPort.postMessage({ omegaSum: 0, redone: 0, trace: [] });",
+    };
+    // a render long enough (10 φ steps) that the worker has booted before the main thread has taken every block
+    const long = [...ARGS.map((a) => (a === '48' ? '256' : a)), '-phisteps', '10', '-osc', '1'];
+    for (const [name, end] of Object.entries(fakes)) {
+      const dir = copyOfBin(['main.js', 'engine.js', 'engine.cache', 'cr.js', 'package.json']);
+      writeFileSync(join(dir, 'engine', 'worker.js'), "const { parentPort } = require('node:worker_threads');\n" +
+        'parentPort.once(\'message\', (job) => { Atomics.store(job.taking, job.index, 1); let n = 0;\n' +
+        '  while (Atomics.add(job.counter, 0, 1) < job.blocks.length) n++;\n' +
+        `  require('node:fs').writeSync(2, 'planted worker took ' + n + ' blocks\\n'); ${end} });\n`);
+      const r = spawnSync(process.execPath, [join(dir, 'engine', 'main.js'), ...long, '--threads', '2'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      const took = Number(/planted worker took (\d+) blocks/.exec(r.stderr)?.[1] ?? 0);
+      expect(took, `${name}: the planted worker must have taken blocks for this test to say anything\n${r.stderr}`).toBeGreaterThan(0);
+      expect(r.status, `${name}\n${r.stderr}`).toBe(1);
+      expect(r.stderr, name).toMatch(name === 'lies' ? /row block \d+ \(rows \d+–\d+\) was never rendered/ : name === 'throws' ? /planted worker failure/ : /render worker exited \(code 0\) without its result/);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.bin') || f.endsWith('.img')), `${name}: no image written`).toEqual([]);
     }
   });
 

@@ -71,8 +71,8 @@ export function statsGet(i: i32): f64 {
   return i == 0 ? sMaxI : i == 1 ? sMaxIx : i == 2 ? sMaxIy : i == 3 ? sSum : i == 4 ? sSumsqr : i == 5 ? sSumn : sOmega;
 }
 
-/** One pixel's value into the statistics, as render.ts's loop takes it (position: its last sub-pixel). */
-export function addStat(value: f64, fpixel: i32, spixel: i32): void {
+/** One pixel's value into the statistics, as render.ts's loop takes it (position: its last sub-pixel); finish() does the same on locals. */
+function addStat(value: f64, fpixel: i32, spixel: i32): void {
   const os = P(I_OS), subpix = P(I_SUBPIX), halfSub = P(I_HALFSUB);
   if (value > sMaxI) {
     sMaxI = value;

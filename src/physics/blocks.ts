@@ -16,9 +16,12 @@ export interface Block { rowStart: number; rowEnd: number; init: { fresh: boolea
 export interface BlocksDone { trace: string[]; omegaSum: number; redone: number }
 export type BlocksRendered = Omit<BlocksDone, 'trace'>;
 
-/** Take blocks from `counter` until none is left; render each with the run's kernel into `image`. */
+/**
+ * Take blocks from `counter` until none is left; render each with the run's kernel into `image`
+ * and then mark it in `rendered` (parallel.ts accepts the image only when every block is marked).
+ */
 export function renderClaimedBlocks(
-  P: Precision, cfg: SimulationConfig, table: LatticeTable, blocks: Block[], counter: Int32Array,
+  P: Precision, cfg: SimulationConfig, table: LatticeTable, blocks: Block[], counter: Int32Array, rendered: Int32Array,
   image: Float32Array, kernel: KernelUse['name'], trace: ((line: string) => void) | undefined,
   /** a worker's flag, set before it takes its first block (parallel.ts stops a worker that never did) */
   taking?: { flags: Int32Array; index: number },
@@ -35,6 +38,7 @@ export function renderClaimedBlocks(
     const init = { fresh: b.init.fresh, polar: Float64Array.from(b.init.polar) };
     if (kernel === 'reference' || kernel === 'checked') renderRows(Pr, cfg, table, b.rowStart, b.rowEnd, image, stats, shared, [], trace, init);
     else redone += kernelRows(P, cfg, table, b.rowStart, b.rowEnd, image, stats, init, shared);
+    Atomics.store(rendered, i, 1);
   }
   return { omegaSum: stats.omegaSum, redone };
 }

@@ -426,7 +426,7 @@ function wasmApplies(K: KernelPlan): boolean {
  */
 export function wasmFallbackWarning(cfg: SimulationConfig, table: LatticeTable, kernel: string): string | null {
   if (kernel !== 'exact' && kernel !== 'fast') return null;
-  if (!wasmApplies(kernelPlan(cfg, table, (x: number) => x)) || loadWasmModule() !== null) return null;
+  if (loadWasmModule() !== null || !wasmApplies(kernelPlan(cfg, table, (x: number) => x))) return null;
   return `WARNING: the exact kernel's WebAssembly part is unavailable (${wasmUnavailable}); rendered in JavaScript: the same image, slower`;
 }
 

@@ -122,13 +122,15 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const kernel = chooseKernel(cfg, { trace: opts.trace !== undefined, print: opts.print !== undefined, recorder: P.recorder !== undefined });
   const blocks: Block[] = plan.items.flat();
   const counter = new Int32Array(new SharedArrayBuffer(4));
+  // per block: 1 once rendered (blocks.ts): a block taken by a worker that then failed, or that answered without rendering it, is never accepted
+  const rendered = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, blocks.length)));
   const nWorkers = P.recorder ? threads : threads - 1;
   // per worker: set before it first takes a block (blocks.ts); a worker still at 0 when every block is taken never will take one
   const taking = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, nWorkers)));
   const wasm = kernel.name === 'exact' || kernel.name === 'fast' ? loadWasmModule() : null;
   // the workers start (tens of milliseconds each) while the main thread already renders blocks
   const started = Array.from({ length: nWorkers }, (_, index) => {
-    const w = startWorker({ cfg: plain, table, blocks, counter, taking, index, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm });
+    const w = startWorker({ cfg: plain, table, blocks, counter, rendered, taking, index, image: shared, trace: opts.trace !== undefined, kernel: kernel.name, wasm });
     const done = new Promise<BlocksDone | null>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
@@ -146,12 +148,14 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const mineTrace: string[] = [];
   const mine: BlocksDone = P.recorder
     ? { trace: [], omegaSum: 0, redone: 0 }
-    : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, new Float32Array(shared), kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined), trace: mineTrace };
+    : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, new Float32Array(shared), kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined), trace: mineTrace };
   // every block is taken: a worker that has not started taking is stopped, not waited for (its start-up would be the render's tail)
   if (!P.recorder) {
     started.forEach(({ w }, i) => { if (Atomics.load(taking, i) === 0) { stopped.add(i); void w.terminate(); } });
   }
   const results = [mine, ...(await Promise.all(started.map((s) => s.done))).filter((r): r is BlocksDone => r !== null)];
+  const missing = blocks.findIndex((_, i) => Atomics.load(rendered, i) !== 1);
+  if (missing >= 0) throw new Error(`row block ${missing} (rows ${blocks[missing].rowStart}–${blocks[missing].rowEnd - 1}) was never rendered: a render worker answered without it`);
   const image = new Float32Array(shared);
   if (opts.trace) {
     // traced pixels in row order, as one core prints them

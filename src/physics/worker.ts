@@ -10,11 +10,11 @@ import { renderClaimedBlocks, type Block } from './blocks.js';
 import { setWasmModule } from './kernel.js';
 
 interface Job {
-  cfg: SimulationConfig; table: LatticeTable; blocks: Block[]; counter: Int32Array; taking: Int32Array; index: number; image: SharedArrayBuffer; trace: boolean;
+  cfg: SimulationConfig; table: LatticeTable; blocks: Block[]; counter: Int32Array; rendered: Int32Array; taking: Int32Array; index: number; image: SharedArrayBuffer; trace: boolean;
   kernel: KernelUse['name']; wasm: WebAssembly.Module | null;
 }
 
-function run({ cfg, table, blocks, counter, taking, index, image, trace, kernel, wasm }: Job): void {
+function run({ cfg, table, blocks, counter, rendered, taking, index, image, trace, kernel, wasm }: Job): void {
   // the main thread's compiled module: no second read and compile here
   if (wasm) setWasmModule(wasm);
   const lines: string[] = [];
@@ -30,7 +30,7 @@ function run({ cfg, table, blocks, counter, taking, index, image, trace, kernel,
     acos: (x) => L().acos(x), atan2: (y, x) => L().atan2(y, x), pow: (x, y) => L().pow(x, y), powf: (x, y) => L().powf(x, y),
   };
   const P = precisionFor(cfg.dtype, lazy, recorder);
-  const done = renderClaimedBlocks(P, cfg, table, blocks, counter, new Float32Array(image), kernel, trace ? (l) => lines.push(l) : undefined, { flags: taking, index });
+  const done = renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, new Float32Array(image), kernel, trace ? (l) => lines.push(l) : undefined, { flags: taking, index });
   parentPort!.postMessage({ ...done, trace: lines });
 }
 
