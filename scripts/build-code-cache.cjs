@@ -2,9 +2,8 @@
 /**
  * Make dist/engine/engine.cache (scripts/engine-launcher.cjs says what it is): run the engine's
  * bundle once on a small job (a 16×16 detector, the exact kernel, float and SMV images written
- * to a scratch folder), then write what it is made for (64 hex characters: the launcher's
- * cacheKey, a sha256 of the bundle's path and bytes) and V8's code cache of every function that
- * run compiled. Called by scripts/build-bundle.mjs.
+ * to a scratch folder), then write what it is made for (the launcher's cacheHeader: the
+ * bundle's path and bytes) and V8's code cache of every function that run compiled. Called by scripts/build-bundle.mjs.
  * Exit: 0, or 1 when the run failed (no cache is written then).
  */
 'use strict';
@@ -13,7 +12,7 @@ const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
 const engineDir = resolve(process.argv[2]);
-const { runEngine, cacheKey } = require(join(engineDir, 'main.js'));
+const { runEngine, cacheHeader } = require(join(engineDir, 'main.js'));
 const scratch = mkdtempSync(join(tmpdir(), 'nbts-code-cache-'));
 process.chdir(scratch);
 process.argv = [process.argv[0], join(engineDir, 'main.js'), '-cell', '100', '100', '100', '90', '90', '90', '-misset', '10', '20', '30',
@@ -26,10 +25,10 @@ const errLines = [];
 process.stderr.write = (chunk) => { errLines.push(String(chunk)); return true; };
 // a failed run's message is the build's: the engine's uncaught errors and exit code come through
 process.on('uncaughtException', (e) => { writeErr(`${e && e.stack || e}\n`); process.exit(1); });
-const { script, source } = runEngine(undefined);
+const { script, bytes } = runEngine(undefined);
 process.on('beforeExit', () => {
   process.chdir(engineDir);
   rmSync(scratch, { recursive: true, force: true });
   if (process.exitCode) { writeErr(errLines.join('')); return; } // a failed run: no cache, and its message
-  writeFileSync(join(engineDir, 'engine.cache'), Buffer.concat([Buffer.from(cacheKey(source), 'latin1'), script.createCachedData()]));
+  writeFileSync(join(engineDir, 'engine.cache'), Buffer.concat([cacheHeader(bytes), script.createCachedData()]));
 });

@@ -5,13 +5,14 @@
  * (dist/engine/engine.cache) when one was made for exactly these bytes.
  *
  * The cache holds the bytecode of the functions a small run compiles (the build makes it), so
- * a run starts about 10 ms sooner. It is used only when the sha256 it was made for (its first
- * 64 bytes, cacheKey: the bundle's path and bytes) is this bundle's: V8's own check compares
- * the source's length, not its bytes. A cache V8 rejects (another Node, other flags) or a
- * missing one only costs that time; the engine runs the same code either way.
+ * a run starts about 10 ms sooner. It is used only when it was made for exactly this bundle:
+ * the cache file starts with the path and the bytes it was made for (cacheHeader), compared
+ * here byte for byte, since V8's own check compares the source's length, not its bytes. (A
+ * sha256 of the same would cost node:crypto's load, about 5 ms of every start.) A cache V8
+ * rejects (another Node, other flags) or a missing one only costs that time; the engine runs
+ * the same code either way.
  */
 'use strict';
-const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
@@ -20,18 +21,26 @@ const vm = require('node:vm');
 const file = join(__dirname, 'engine.js');
 
 /**
- * What a cache is made for: the bundle's bytes and its path (V8 keeps the path it was made with
- * in the cached code's stack traces, so a copied build compiles afresh rather than name the old
- * place), as the sha256 hex that starts the cache file.
+ * The start of a cache file: what it is made for, the bundle's path and bytes (V8 keeps the path
+ * it was made with in the cached code's stack traces, so a copied build compiles afresh rather
+ * than name the old place). V8's cached data follows.
  */
-function cacheKey(source) {
-  return createHash('sha256').update(file).update('\0').update(source).digest('hex');
+function cacheHeader(bytes) {
+  return Buffer.concat([Buffer.from(`nbparity code cache 2\0${file}\0${bytes.length}\0`), bytes]);
+}
+
+/** V8's part of `cache` when the cache was made for exactly `bytes` (cacheHeader), else undefined */
+function cachedDataFor(cache, bytes) {
+  const head = Buffer.from(`nbparity code cache 2\0${file}\0${bytes.length}\0`);
+  const end = head.length + bytes.length;
+  if (!cache || cache.length <= end || !cache.subarray(0, head.length).equals(head) || !cache.subarray(head.length, end).equals(bytes)) return undefined;
+  return cache.subarray(end);
 }
 
 /** the bundle as a script (the same wrapper require() uses), with its cache when it matches */
-function engineScript(source, cache) {
-  let cachedData;
-  if (cache && cache.length > 64 && cache.subarray(0, 64).toString('latin1') === cacheKey(source)) cachedData = cache.subarray(64);
+function engineScript(bytes, cache) {
+  const cachedData = cachedDataFor(cache, bytes);
+  const source = bytes.toString('utf8');
   // the bundle's first line is the entry's #! line (a comment to require(), not to vm.Script)
   const code = source.startsWith('#!') ? `//${source.slice(2)}` : source;
   return new vm.Script(Module.wrap(code), { filename: file, cachedData });
@@ -39,17 +48,17 @@ function engineScript(source, cache) {
 
 /** run the bundle as the module `file`; returns its vm.Script (for the code cache) */
 function runEngine(cachePath) {
-  const source = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
   let cache;
   try { cache = cachePath ? readFileSync(cachePath) : undefined; } catch { cache = undefined; }
-  const script = engineScript(source, cache);
+  const script = engineScript(bytes, cache);
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(dirname(file));
   const req = (id) => m.require(id);
   req.resolve = (id, o) => Module._resolveFilename(id, m, false, o);
   script.runInThisContext().call(m.exports, m.exports, req, m, file, dirname(file));
-  return { script, source };
+  return { script, bytes };
 }
 
 /**
@@ -76,7 +85,7 @@ function startWorkers(argv) {
   globalThis[Symbol.for('nbparity.launcher.workers')] = workers;
 }
 
-module.exports = { runEngine, cacheKey, engineFile: file };
+module.exports = { runEngine, cacheHeader, engineFile: file };
 if (require.main === module) {
   startWorkers(process.argv.slice(2));
   runEngine(join(__dirname, 'engine.cache'));
