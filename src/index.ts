@@ -31,6 +31,7 @@ export { writeFileAtomic } from './io/outputs.js';
 
 export interface SimulationResult {
   config: SimulationConfig;
+  /** the float image, row-major (after a render on several threads, a view of the SharedArrayBuffer they wrote) */
   image: Float32Array;
   renderStats: RenderStats;
   stats: ImageStatistics;

@@ -173,6 +173,7 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const stats = statsFromImage(cfg, image, results.reduce((a, r) => a + r.omegaSum, 0));
   kernel.redone = results.reduce((a, r) => a + r.redone, 0);
   const note = wasmFallbackWarning(cfg, table, kernel.name);
-  return { image: Float32Array.from(image), stats, warnings: note ? [note] : [], kernel };
+  // the image stays on the shared buffer the threads wrote (no copy: the workers have stopped)
+  return { image, stats, warnings: note ? [note] : [], kernel };
 }
 
