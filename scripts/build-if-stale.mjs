@@ -41,12 +41,14 @@ function staleReason() {
   return null;
 }
 
-/** why dist/wasm/kernel.wasm is stale, or null */
+/** why a module of dist/wasm is stale (the kernel's, the image passes'), or null */
 function wasmStaleReason() {
-  if (!existsSync(join(root, 'wasm', 'kernel.ts'))) return null;
-  const out = join(root, 'dist', 'wasm', 'kernel.wasm');
-  if (!existsSync(out)) return 'dist/wasm/kernel.wasm is missing';
-  if (statSync(join(root, 'wasm', 'kernel.ts')).mtimeMs > statSync(out).mtimeMs) return 'wasm/kernel.ts changed since it was compiled';
+  for (const name of ['kernel', 'passes']) {
+    if (!existsSync(join(root, 'wasm', `${name}.ts`))) continue;
+    const out = join(root, 'dist', 'wasm', `${name}.wasm`);
+    if (!existsSync(out)) return `dist/wasm/${name}.wasm is missing`;
+    if (statSync(join(root, 'wasm', `${name}.ts`)).mtimeMs > statSync(out).mtimeMs) return `wasm/${name}.ts changed since it was compiled`;
+  }
   return null;
 }
 

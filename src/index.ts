@@ -31,7 +31,7 @@ export { writeFileAtomic } from './io/outputs.js';
 
 export interface SimulationResult {
   config: SimulationConfig;
-  /** the float image, row-major (after a render on several threads, a view of the SharedArrayBuffer they wrote) */
+  /** the float image, row-major: a view of the SharedArrayBuffer it was rendered into, which is larger (it has room for the int and PGM images, src/physics/image.ts): take its bytes with byteOffset and byteLength */
   image: Float32Array;
   renderStats: RenderStats;
   stats: ImageStatistics;

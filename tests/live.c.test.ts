@@ -46,6 +46,6 @@ describe.skipIf(!source)('live nanoBragg.c', () => {
     const built = await buildC(source!.path);
     const c = await runC(built.binary, args, 1);
     const ts = simulate([...args, '--phi-carryover-mode', 'c-parity']).image;
-    expect(Buffer.from(ts.buffer).equals(Buffer.from(c.buffer))).toBe(true);
+    expect(Buffer.from(ts.buffer, ts.byteOffset, ts.byteLength).equals(Buffer.from(c.buffer, c.byteOffset, c.byteLength))).toBe(true);
   });
 });

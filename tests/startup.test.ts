@@ -115,12 +115,21 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     const r = spawnSync(process.execPath, [entry, ...ARGS, '--json', ...extra], { cwd: dir, encoding: 'utf8' });
     return { ...r, files: r.status === 0 ? [readFileSync(join(dir, 'f.bin')), readFileSync(join(dir, 'i.img'))] : [] };
   };
-  /** a copy of the bin elsewhere: these files of dist/engine, this build's WebAssembly module or the given bytes, the packages */
-  const copyOfBin = (files: string[], wasm?: Buffer): string => {
+  /**
+   * a copy of the bin elsewhere: these files of dist/engine, the packages, and this build's
+   * WebAssembly modules, or in place of one the given bytes (null: the module left out)
+   */
+  const copyOfBin = (files: string[], wasm?: Partial<Record<'kernel.wasm' | 'passes.wasm', Buffer | null>>): string => {
     const dir = mkdtempSync(join(tmpdir(), 'nbts-copy-'));
     mkdirSync(join(dir, 'engine'));
     for (const f of files) copyFileSync(join(ROOT, 'dist/engine', f), join(dir, 'engine', f));
-    if (wasm) { mkdirSync(join(dir, 'wasm')); writeFileSync(join(dir, 'wasm', 'kernel.wasm'), wasm); } else symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
+    if (wasm) {
+      mkdirSync(join(dir, 'wasm'));
+      for (const name of ['kernel.wasm', 'passes.wasm'] as const) {
+        const bytes = name in wasm ? wasm[name] : readFileSync(join(ROOT, 'dist/wasm', name));
+        if (bytes) writeFileSync(join(dir, 'wasm', name), bytes);
+      }
+    } else symlinkSync(join(ROOT, 'dist/wasm'), join(dir, 'wasm'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     return dir;
   };
@@ -260,10 +269,12 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     await exited(own);
   });
 
-  it('the WebAssembly module comes from the same build as the code, and one of another layout is not used', async () => {
+  it('the WebAssembly modules come from the same build as the code, and one of another layout is not used', async () => {
     const { wasmPath } = await import('../src/physics/kernel.js');
     expect(wasmPath('/x/src/physics/kernel.ts')).toBe('/x/dist/wasm/kernel.wasm');
     expect(wasmPath('/x/dist/src/physics/kernel.js')).toBe('/x/dist/wasm/kernel.wasm');
+    expect(wasmPath('/x/src/physics/image.ts', 'passes.wasm')).toBe('/x/dist/wasm/passes.wasm');
+    expect(wasmPath('/x/dist/src/physics/image.js', 'passes.wasm')).toBe('/x/dist/wasm/passes.wasm');
     expect(wasmPath('/y/dist/engine/engine.js')).toBe('/y/dist/wasm/kernel.wasm');
     expect(wasmPath('/y/copy/engine/worker.js')).toBe('/y/copy/wasm/kernel.wasm');
     // a copy of the bundle next to modules of other builds: one whose layout() is 7, and one without layout() (an older build)
@@ -271,15 +282,22 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     // (module, one type () → i32, one function, export "layout", body: i32.const 7)
     const layout7 = Buffer.from('0061736d01000000' + '0105016000017f' + '03020100' + '070a01066c61796f75740000' + '0a0601040041070b', 'hex');
     const none = Buffer.from('0061736d01000000', 'hex');
-    for (const [name, bytes] of [['layout 7', layout7], ['no layout', none]] as const) {
-      expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);
-      const dir = copyOfBin(['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json'], bytes);
-      for (const threads of [[], ['--threads', '2']]) {
-        const got = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-lay-')), threads);
-        expect(got.status, got.stderr).toBe(0);
-        expect(got.stderr, name).toContain(`${join(dir, 'wasm', 'kernel.wasm')} is from another build (layout ${name === 'layout 7' ? 7 : 0}, this engine's is 2`);
-        expect(Buffer.compare(got.files[0], want.files[0]), `${name} ${threads.join(' ')}`).toBe(0);
-        expect(Buffer.compare(got.files[1], want.files[1])).toBe(0);
+    const layouts = { 'kernel.wasm': 2, 'passes.wasm': 1 };
+    for (const module of ['kernel.wasm', 'passes.wasm'] as const) {
+      for (const [name, bytes] of [['layout 7', layout7], ['no layout', none], ['missing', null]] as const) {
+        if (bytes) expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);
+        const dir = copyOfBin(['main.js', 'engine.js', 'engine.cache', 'worker.js', 'cr.js', 'package.json'], { [module]: bytes });
+        for (const threads of [[], ['--threads', '2']]) {
+          const got = runIn(join(dir, 'engine', 'main.js'), mkdtempSync(join(tmpdir(), 'nbts-lay-')), threads);
+          expect(got.status, got.stderr).toBe(0);
+          const why = bytes ? `is from another build (layout ${name === 'layout 7' ? 7 : 0}, this engine's is ${layouts[module]}` : 'is missing (npm run build makes it)';
+          // one WARNING line naming the module and why; the same files
+          const warnings = JSON.parse(got.stdout).warnings as string[];
+          expect(warnings, `${module} ${name}`).toHaveLength(1);
+          expect(warnings[0]).toContain(`${join(dir, 'wasm', module)} ${why}`);
+          expect(Buffer.compare(got.files[0], want.files[0]), `${module} ${name} ${threads.join(' ')}`).toBe(0);
+          expect(Buffer.compare(got.files[1], want.files[1])).toBe(0);
+        }
       }
     }
   });

@@ -10,6 +10,7 @@ import type { NrRandom, Seed } from '../math/rng.js';
 import type { RenderStats } from '../physics/render.js';
 import { roiSpan } from '../models/detector.js';
 import { cfmtG } from './cformat.js';
+import { deviationsPass, intPass, pgmPass } from '../physics/image.js';
 
 
 /** One file written with the same care as an output set (src/io/commit.ts): whole or not at all, links followed, devices written through. */
@@ -29,12 +30,18 @@ export function imageStatistics(cfg: SimulationConfig, image: Float32Array, s: R
   const { xmin, xmax, ymin, ymax } = cfg.detector.roi;
   const { fpixels, spixels } = cfg.detector;
   const [f0, f1] = roiSpan(xmin, xmax, fpixels), [s0, s1] = roiSpan(ymin, ymax, spixels);
-  // a call per row (these loops run once per run: a short function called often is optimized sooner than one long loop)
-  const acc = new Float64Array(2);
-  for (let sp = s0; sp <= s1; sp++) deviationsOfRow(image, sp * fpixels + f0, sp * fpixels + f1 + 1, avg, acc);
-  let sq = acc[0], n = acc[1];
+  // in WebAssembly where the image is (physics/image.ts), or here: the same operations in the same order
+  const [sq, counted] = deviationsPass(image, { fpixels, f0, f1, s0, s1 }, avg) ?? deviationsJs(image, fpixels, f0, f1, s0, s1, avg);
+  let n = counted;
   if (n <= 1) n = 2;
   return { maxI: s.maxI, maxIx: s.maxIx, maxIy: s.maxIy, avg, rms, rmsd: Math.sqrt(sq / (n - 1)) };
+}
+
+function deviationsJs(image: Float32Array, fpixels: number, f0: number, f1: number, s0: number, s1: number, avg: number): [number, number] {
+  // a call per row (this loop runs once per run: a short function called often is optimized sooner than one long loop)
+  const acc = new Float64Array(2);
+  for (let sp = s0; sp <= s1; sp++) deviationsOfRow(image, sp * fpixels + f0, sp * fpixels + f1 + 1, avg, acc);
+  return [acc[0], acc[1]];
 }
 
 /** Pixels [i0, i1) into imageStatistics' second pass: Σ(pixel − avg)² and the count, in order. */
@@ -90,8 +97,10 @@ export function smvBytes(cfg: SimulationConfig, pixels: Uint16Array): Uint8Array
 export function intImage(cfg: SimulationConfig, image: Float32Array, scale: number): Uint16Array {
   const { fpixels, spixels, roi } = cfg.detector;
   const adc = cfg.outputs.adc;
-  const out = new Uint16Array(fpixels * spixels);
   const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+  const done = intPass(image, { fpixels, f0, f1, s0, s1 }, scale, adc);
+  if (done) return done;
+  const out = new Uint16Array(fpixels * spixels);
   for (let sp = s0; sp <= s1; sp++) intRow(image, out, sp * fpixels + f0, sp * fpixels + f1 + 1, scale, adc);
   return out;
 }
@@ -115,9 +124,12 @@ export function intfileScale(cfg: SimulationConfig, stats: ImageStatistics): num
 /** The PGM file as its two parts, header and pixels (see smvParts). */
 export function pgmParts(cfg: SimulationConfig, image: Float32Array, scale: number): Uint8Array[] {
   const { fpixels, spixels, roi } = cfg.detector;
-  const px = new Uint8Array(fpixels * spixels);
   const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
-  for (let sp = s0; sp <= s1; sp++) pgmRow(image, px, sp * fpixels + f0, sp * fpixels + f1 + 1, scale);
+  let px = pgmPass(image, { fpixels, f0, f1, s0, s1 }, scale);
+  if (!px) {
+    px = new Uint8Array(fpixels * spixels);
+    for (let sp = s0; sp <= s1; sp++) pgmRow(image, px, sp * fpixels + f0, sp * fpixels + f1 + 1, scale);
+  }
   return [Buffer.from(`P5\n${fpixels} ${spixels}\n# pixels scaled by ${cfmtG(scale)}\n255\n`, 'latin1'), px];
 }
 

@@ -25,6 +25,8 @@ export function renderClaimedBlocks(
   image: Float32Array, kernel: KernelUse['name'], trace: ((line: string) => void) | undefined,
   /** a worker's flag, set before it takes its first block (parallel.ts stops a worker that never did) */
   taking?: { flags: Int32Array; index: number },
+  /** called after each block this thread renders (the main thread's statistics in row order, parallel.ts) */
+  afterBlock?: () => void,
 ): BlocksRendered {
   if (taking) Atomics.store(taking.flags, taking.index, 1);
   const stats: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
@@ -39,6 +41,7 @@ export function renderClaimedBlocks(
     if (kernel === 'reference' || kernel === 'checked') renderRows(Pr, cfg, table, b.rowStart, b.rowEnd, image, stats, shared, [], trace, init);
     else redone += kernelRows(P, cfg, table, b.rowStart, b.rowEnd, image, stats, init, shared);
     Atomics.store(rendered, i, 1);
+    afterBlock?.();
   }
   return { omegaSum: stats.omegaSum, redone };
 }

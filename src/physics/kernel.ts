@@ -390,28 +390,38 @@ export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; was
 const WASM_LAYOUT = 2;
 
 /**
- * The WebAssembly module of the same build as this code, and only that one: dist/src/physics/kernel.js
- * and the bundle dist/engine/*.js (scripts/build-bundle.mjs) → dist/wasm/kernel.wasm; the
- * TypeScript sources under the tests (src/physics/kernel.ts) → the checkout's dist/wasm/kernel.wasm.
+ * A WebAssembly module of the same build as this code, and only that one: dist/src/physics/*.js
+ * and the bundle dist/engine/*.js (scripts/build-bundle.mjs) → dist/wasm/`file`; the TypeScript
+ * sources under the tests (src/physics/*.ts) → the checkout's dist/wasm/`file`.
  */
-export function wasmPath(here: string): string {
-  if (/[/\\]src[/\\]physics[/\\]kernel\.ts$/.test(here)) return join(dirname(here), '..', '..', 'dist', 'wasm', 'kernel.wasm');
-  if (/[/\\]src[/\\]physics[/\\]kernel\.js$/.test(here)) return join(dirname(here), '..', '..', 'wasm', 'kernel.wasm');
-  return join(dirname(here), '..', 'wasm', 'kernel.wasm');
+export function wasmPath(here: string, file = 'kernel.wasm'): string {
+  if (/[/\\]src[/\\]physics[/\\][^/\\]+\.ts$/.test(here)) return join(dirname(here), '..', '..', 'dist', 'wasm', file);
+  if (/[/\\]src[/\\]physics[/\\][^/\\]+\.js$/.test(here)) return join(dirname(here), '..', '..', 'wasm', file);
+  return join(dirname(here), '..', 'wasm', file);
+}
+
+/**
+ * Compile this build's dist/wasm/`file` (wasmPath) and check its `layout()` export against the
+ * layout this code was written for (`imports`: what an instance needs, for that check): the
+ * module, or why it is not used (missing, unreadable, of another build).
+ */
+export function compileWasm(file: string, layout: number, imports: WebAssembly.Imports): WebAssembly.Module | string {
+  const path = wasmPath(fileURLToPath(import.meta.url), file);
+  if (!existsSync(path)) return `${path} is missing (npm run build makes it)`;
+  try {
+    const mod = new WebAssembly.Module(readFileSync(path));
+    // the module and this code share a memory layout: a module of another build is not used
+    const got = WebAssembly.Module.exports(mod).some((e) => e.name === 'layout')
+      ? (new WebAssembly.Instance(mod, imports).exports.layout as () => number)() : 0;
+    return got === layout ? mod : `${path} is from another build (layout ${got}, this engine's is ${layout}; npm run build)`;
+  } catch (e) { return `${path}: ${(e as Error).message}`; }
 }
 
 export function loadWasmModule(): WebAssembly.Module | null {
   if (wasmModule !== undefined) return wasmModule;
-  const path = wasmPath(fileURLToPath(import.meta.url));
-  if (!existsSync(path)) { wasmUnavailable = `${path} is missing (npm run build makes it)`; wasmModule = null; return null; }
-  try {
-    const mod = new WebAssembly.Module(readFileSync(path));
-    // the module and this code share a memory layout: a module of another build is not used
-    const layout = WebAssembly.Module.exports(mod).some((e) => e.name === 'layout')
-      ? (new WebAssembly.Instance(mod, { env: { abort: () => {}, seed: () => 0 } }).exports.layout as () => number)() : 0;
-    if (layout !== WASM_LAYOUT) { wasmUnavailable = `${path} is from another build (layout ${layout}, this engine's is ${WASM_LAYOUT}; npm run build)`; wasmModule = null; }
-    else wasmModule = mod;
-  } catch (e) { wasmUnavailable = `${path}: ${(e as Error).message}`; wasmModule = null; }
+  const got = compileWasm('kernel.wasm', WASM_LAYOUT, { env: { abort: () => {}, seed: () => 0 } });
+  if (typeof got === 'string') { wasmUnavailable = got; wasmModule = null; }
+  else wasmModule = got;
   return wasmModule;
 }
 

@@ -23,6 +23,7 @@ import { chooseKernel, renderImage, renderRows, type RenderResult, type RenderSt
 import { renderClaimedBlocks, type Block, type BlocksDone } from './blocks.js';
 import { loadWasmModule, wasmFallbackWarning } from './kernel.js';
 import { startWorker } from './pool.js';
+import { newImage, passesFallbackWarning, statsRows } from './image.js';
 
 export interface WorkItem { rowStart: number; rowEnd: number; init: { fresh: boolean; polar: number[] } }
 
@@ -78,24 +79,58 @@ export function planParallel(P: Precision, cfg: SimulationConfig, parts: number)
 }
 
 
-/** Statistics as the single-core loop accumulates them: rendered pixels in row order. */
-function statsFromImage(cfg: SimulationConfig, image: Float32Array, omegaSum: number): RenderStats {
-  const { fpixels, spixels, roi, mask } = cfg.detector;
-  const r = (cfg.dtype === 'float32' ? Math.fround : (x: number) => x);
-  const os = cfg.sampling.oversample, subpix = cfg.sampling.subpixelSize, half = r(subpix / 2.0);
-  // the ROI's rows and columns only (the pixels the C's test keeps, in the same order), a call per row:
-  // this runs once per render, and a short function called often is optimized sooner than one long loop
-  const [f0, f1] = roiSpan(roi.xmin, roi.xmax, fpixels), [s0, s1] = roiSpan(roi.ymin, roi.ymax, spixels);
-  const acc = new Float64Array(5); // maxI, the index that set it (−1: none), sum, sumsqr, sumn
-  acc[1] = -1;
-  for (let s = s0; s <= s1; s++) statsOfRow(image, mask, s * fpixels + f0, s * fpixels + f1 + 1, acc);
-  const at = acc[1], maxF = at < 0 ? -1 : at % fpixels, maxS = at < 0 ? -1 : (at - maxF) / fpixels;
-  // the maximum's position as the loop computes it (its last sub-pixel), for the pixel that set it
-  const maxIx = at < 0 ? 0 : r(r(subpix * (maxF * os + os - 1)) + half), maxIy = at < 0 ? 0 : r(r(subpix * (maxS * os + os - 1)) + half);
-  return { maxI: acc[0], maxIx, maxIy, sum: acc[2], sumsqr: acc[3], sumn: acc[4], omegaSum };
+/**
+ * Statistics as the single-core loop accumulates them: rendered pixels in row order, taken block
+ * by block (blocks are in row order) as soon as a block and every block before it are rendered.
+ * The main thread advances it between its own blocks, while the workers render: the loop runs
+ * hot early and overlaps the render instead of following it (one pass after the render took
+ * 5 ms of a 512² run, all of it cold code).
+ */
+class StatsInOrder {
+  /** maxI, the index that set it (−1: none), sum, sumsqr, sumn */
+  private readonly acc = new Float64Array([0, -1, 0, 0, 0]);
+  private next = 0;
+  private readonly f0: number; private readonly f1: number; private readonly s0: number; private readonly s1: number;
+  /** the same loop in WebAssembly, on the image where it is (image.ts), or null */
+  private readonly wasm: ReturnType<typeof statsRows>;
+
+  constructor(private readonly cfg: SimulationConfig, private readonly image: Float32Array, private readonly blocks: Block[], private readonly rendered: Int32Array) {
+    const { fpixels, spixels, roi } = cfg.detector;
+    // the ROI's rows and columns only (the pixels the C's test keeps, in the same order)
+    [this.f0, this.f1] = roiSpan(roi.xmin, roi.xmax, fpixels);
+    [this.s0, this.s1] = roiSpan(roi.ymin, roi.ymax, spixels);
+    this.wasm = statsRows(image, cfg.detector.mask);
+  }
+
+  /** Take every block from the next one on that is marked rendered, up to the first that is not. */
+  advance(): void {
+    const { fpixels, mask } = this.cfg.detector;
+    for (; this.next < this.blocks.length && Atomics.load(this.rendered, this.next) === 1; this.next++) {
+      const b = this.blocks[this.next];
+      // a call per row (in WebAssembly, image.ts, unless a mask skips pixels): a short function called often is optimized sooner than one long loop
+      for (let s = Math.max(this.s0, b.rowStart); s <= Math.min(this.s1, b.rowEnd - 1); s++) {
+        if (this.wasm) this.wasm.row(s * fpixels + this.f0, s * fpixels + this.f1 + 1);
+        else statsOfRow(this.image, mask, s * fpixels + this.f0, s * fpixels + this.f1 + 1, this.acc);
+      }
+    }
+  }
+
+  /** The statistics of the whole image: every block must have been taken. */
+  result(omegaSum: number): RenderStats {
+    if (this.next !== this.blocks.length) throw new Error(`statistics stopped at row block ${this.next} of ${this.blocks.length}`);
+    const { cfg } = this;
+    const acc = this.wasm ? this.wasm.values() : this.acc;
+    const { fpixels } = cfg.detector;
+    const r = (cfg.dtype === 'float32' ? Math.fround : (x: number) => x);
+    const os = cfg.sampling.oversample, subpix = cfg.sampling.subpixelSize, half = r(subpix / 2.0);
+    const at = acc[1], maxF = at < 0 ? -1 : at % fpixels, maxS = at < 0 ? -1 : (at - maxF) / fpixels;
+    // the maximum's position as the loop computes it (its last sub-pixel), for the pixel that set it
+    const maxIx = at < 0 ? 0 : r(r(subpix * (maxF * os + os - 1)) + half), maxIy = at < 0 ? 0 : r(r(subpix * (maxS * os + os - 1)) + half);
+    return { maxI: acc[0], maxIx, maxIy, sum: acc[2], sumsqr: acc[3], sumn: acc[4], omegaSum };
+  }
 }
 
-/** Pixels [i0, i1) of one row into the running statistics `acc` (statsFromImage), in order. */
+/** Pixels [i0, i1) of one row into the running statistics `acc` (StatsInOrder), in order. */
 function statsOfRow(image: Float32Array, mask: Uint16Array | null, i0: number, i1: number, acc: Float64Array): void {
   let maxI = acc[0], maxAt = acc[1], sum = acc[2], sumsqr = acc[3], sumn = acc[4];
   for (let i = i0; i < i1; i++) {
@@ -115,7 +150,8 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
     return renderImage(P, cfg, opts);
   }
   const { fpixels, spixels } = cfg.detector;
-  const shared = new SharedArrayBuffer(fpixels * spixels * 4);
+  const image = newImage(fpixels * spixels);
+  const shared = image.buffer as SharedArrayBuffer;
   const table: LatticeTable = buildLatticeTable(P, cfg.crystal, cfg.goniometer);
   const { rng: _rng, ...plain } = cfg;
   void _rng;
@@ -146,9 +182,10 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const stopped = new Set<number>();
   // the main thread takes blocks too, unless it records math calls (--libm-log): its recorder prints at once, not in pixel order
   const mineTrace: string[] = [];
+  const stats = new StatsInOrder(cfg, image, blocks, rendered);
   const mine: BlocksDone = P.recorder
     ? { trace: [], omegaSum: 0, redone: 0 }
-    : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, new Float32Array(shared), kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined), trace: mineTrace };
+    : { ...renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, image, kernel.name, opts.trace ? (l) => mineTrace.push(l) : undefined, undefined, () => stats.advance()), trace: mineTrace };
   // every block is taken: a worker that has not started taking is stopped, not waited for (its start-up would be the render's tail)
   if (!P.recorder) {
     started.forEach(({ w }, i) => { if (Atomics.load(taking, i) === 0) { stopped.add(i); void w.terminate(); } });
@@ -156,7 +193,6 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
   const results = [mine, ...(await Promise.all(started.map((s) => s.done))).filter((r): r is BlocksDone => r !== null)];
   const missing = blocks.findIndex((_, i) => Atomics.load(rendered, i) !== 1);
   if (missing >= 0) throw new Error(`row block ${missing} (rows ${blocks[missing].rowStart}–${blocks[missing].rowEnd - 1}) was never rendered: a render worker answered without it`);
-  const image = new Float32Array(shared);
   if (opts.trace) {
     // traced pixels in row order, as one core prints them
     const segments: Array<{ key: number; lines: string[] }> = [];
@@ -170,10 +206,10 @@ export async function renderImageParallel(P: Precision, cfg: SimulationConfig, t
     segments.sort((a, b) => a.key - b.key);
     for (const s of segments) for (const l of s.lines) opts.trace(l);
   }
-  const stats = statsFromImage(cfg, image, results.reduce((a, r) => a + r.omegaSum, 0));
+  stats.advance();
   kernel.redone = results.reduce((a, r) => a + r.redone, 0);
-  const note = wasmFallbackWarning(cfg, table, kernel.name);
+  const notes = [wasmFallbackWarning(cfg, table, kernel.name), passesFallbackWarning()].filter((n): n is string => n !== null);
   // the image stays on the shared buffer the threads wrote (no copy: the workers have stopped)
-  return { image, stats, warnings: note ? [note] : [], kernel };
+  return { image, stats: stats.result(results.reduce((a, r) => a + r.omegaSum, 0)), warnings: notes, kernel };
 }
 

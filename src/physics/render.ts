@@ -18,6 +18,7 @@ import { cfmtD, cfmtF, cfmtG } from '../io/cformat.js';
 import { buildLatticeTable, cThreadChunks, type LatticeTable } from './lattice.js';
 import { isC } from '../quirks/catalogue.js';
 import { checkedSines, kernelRows, kernelUnsupported, wasmFallbackWarning } from './kernel.js';
+import { newImage, passesFallbackWarning } from './image.js';
 
 /** The loop for this run: the exact kernel (or --fast) where it applies, else the reference loop, with the reason. */
 export function chooseKernel(cfg: SimulationConfig, opts: { trace?: boolean; print?: boolean; recorder?: boolean }): KernelUse {
@@ -161,7 +162,7 @@ export function structureFactor(c: StructureFactorContext, shared: { interpolate
  */
 export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?: TraceSink; table?: LatticeTable; print?: TraceSink } = {}): RenderResult {
   const { detector: D, crystal: X, goniometer: G } = cfg;
-  const image = new Float32Array(D.fpixels * D.spixels);
+  const image = newImage(D.fpixels * D.spixels);
   const stats: RenderStats = { maxI: 0, maxIx: 0, maxIy: 0, sum: 0, sumsqr: 0, sumn: 0, omegaSum: 0 };
   const warnings: string[] = [];
   const table = opts.table ?? buildLatticeTable(P, X, G);
@@ -172,8 +173,7 @@ export function renderImage(P: Precision, cfg: SimulationConfig, opts: { trace?:
     if (kernel.name === 'reference' || kernel.name === 'checked') renderRows(Pr, cfg, table, r0, r1, image, stats, state, warnings, opts.trace, undefined, opts.print);
     else kernel.redone += kernelRows(P, cfg, table, r0, r1, image, stats, undefined, state, warnings);
   }
-  const note = wasmFallbackWarning(cfg, table, kernel.name);
-  if (note) warnings.push(note);
+  for (const note of [wasmFallbackWarning(cfg, table, kernel.name), passesFallbackWarning()]) if (note) warnings.push(note);
   return { image, stats, warnings, kernel };
 }
 

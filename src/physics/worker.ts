@@ -30,7 +30,7 @@ function run({ cfg, table, blocks, counter, rendered, taking, index, image, trac
     acos: (x) => L().acos(x), atan2: (y, x) => L().atan2(y, x), pow: (x, y) => L().pow(x, y), powf: (x, y) => L().powf(x, y),
   };
   const P = precisionFor(cfg.dtype, lazy, recorder);
-  const done = renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, new Float32Array(image), kernel, trace ? (l) => lines.push(l) : undefined, { flags: taking, index });
+  const done = renderClaimedBlocks(P, cfg, table, blocks, counter, rendered, new Float32Array(image, 0, cfg.detector.fpixels * cfg.detector.spixels), kernel, trace ? (l) => lines.push(l) : undefined, { flags: taking, index });
   parentPort!.postMessage({ ...done, trace: lines });
 }
 
