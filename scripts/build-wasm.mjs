@@ -14,10 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(join(root, 'dist', 'wasm'), { recursive: true });
 // -O3; a stub runtime (neither module allocates); no assertions. No --fastMath: every
 // floating-point operation stays IEEE, in source order. The kernel: SIMD (f64x2), its own memory.
-// The image passes: the memory imported, shared (it is the image's buffer, src/physics/image.ts).
+// The image passes: SIMD too; the memory imported, shared (it is the image's buffer, src/physics/image.ts).
 const modules = [
   ['kernel', ['--enable', 'simd']],
-  ['passes', ['--importMemory', '--sharedMemory', '--enable', 'threads', '--initialMemory', '0', '--maximumMemory', '65536']],
+  ['passes', ['--importMemory', '--sharedMemory', '--enable', 'threads,simd', '--initialMemory', '0', '--maximumMemory', '65536']],
 ];
 for (const [name, flags] of modules) {
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), join(root, 'wasm', `${name}.ts`),

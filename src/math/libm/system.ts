@@ -6,7 +6,10 @@
  * Loaded once, lazily; a host where it cannot be loaded raises LibmUnavailableError with the
  * reason, and the caller decides whether that is an error (asked for) or a fallback (default).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export class LibmUnavailableError extends Error {}
 
@@ -32,13 +35,45 @@ function candidates(): string[] {
   }
 }
 
+/**
+ * koffi's native module. koffi's own loader finds it through Node's resolver (the package's
+ * "exports" map, then its platform package by name: 5–9 ms of every start here) and loads the
+ * same file. So the prebuilt module of this platform is looked for first where npm installs it,
+ * beside koffi (node_modules/@koromix/koffi-<platform>-<arch>/<platform>_<arch>/koffi.node, in
+ * this file's folder or a parent's), and used when it loads and is the version of the koffi
+ * package there; anything else (another layout, another C library, another version) goes
+ * through require('koffi'), which decides. Either way the calls are koffi's own.
+ */
+/** how koffi was loaded in this process: its platform's native module directly, or koffi's own loader (null: not yet) */
+export let koffiLoadedBy: 'native module' | 'koffi' | null = null;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function koffiModule(): any {
+  const triplet = `${process.platform}_${process.arch}`;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'node_modules', '@koromix', `koffi-${process.platform}-${process.arch}`, triplet, 'koffi.node');
+    if (existsSync(file)) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const m = { exports: {} as any };
+        process.dlopen(m, file);
+        const { version } = JSON.parse(readFileSync(join(dir, 'node_modules', 'koffi', 'package.json'), 'utf8')) as { version: string };
+        if (m.exports.version === version && typeof m.exports.load === 'function') { koffiLoadedBy = 'native module'; return m.exports; }
+      } catch { /* not loadable here: koffi's loader decides */ }
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  const koffi = createRequire(import.meta.url)('koffi');
+  koffiLoadedBy = 'koffi';
+  return koffi;
+}
+
 export function loadSystemLibm(): SystemLibm {
   if (loaded) return loaded;
   if (failure) throw new LibmUnavailableError(failure);
   try {
-    const require = createRequire(import.meta.url);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const koffi = require('koffi') as any;
+    const koffi = koffiModule();
     let lib: any, name = '';
     const tried: string[] = [];
     for (const c of candidates()) {
@@ -52,8 +87,7 @@ export function loadSystemLibm(): SystemLibm {
     if (process.platform === 'linux') {
       try { version = `glibc ${(koffi.load('libc.so.6').func('const char *gnu_get_libc_version(void)') as () => string)()} `; } catch { version = 'non-glibc '; }
     }
-    // koffi checks at load that its native module's version is its package.json version, and exports it:
-    // no need to find and read that package.json (a resolve and a file read on every run)
+    // the native module's version: koffiModule() and koffi's loader both check it is the package's
     const koffiVersion = typeof koffi.version === 'string' ? koffi.version : '?';
     const lib1 = {
       sin: d1('sin'), cos: d1('cos'), tan: d1('tan'), exp: d1('exp'), log: d1('log'), acos: d1('acos'),
