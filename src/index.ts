@@ -118,7 +118,8 @@ export function writeOutputs(result: SimulationResult): WrittenOutputs {
     set.push({ flag: '-noisefile', path: O.noiseFile, data: smvParts(cfg, noise.pixels) });
     out.noise = { photons: noise.photons, overloads: noise.overloads };
   }
-  commitOutputs(set);
+  // staged and renamed as one set; not fsynced, as the C does not (src/io/commit.ts)
+  commitOutputs(set, { durable: false });
   out.files = set.map((f) => f.path);
   return out;
 }
