@@ -4,7 +4,6 @@
  * defaults and quirks) plus the engine-only double-dash options, writes the same files.
  * Exit codes: 0 done, 2 bad command line or input file, 1 anything else (a broken build: one line).
  */
-import { performance } from 'node:perf_hooks';
 import { FlagError, InstallError, OutputError, simulateAsync, writeOutputs } from '../index.js';
 import { optionNames } from '../config/argv.js';
 import { RTD } from '../math/constants.js';

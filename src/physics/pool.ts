@@ -11,7 +11,12 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
+
+let threads: typeof import('node:worker_threads') | undefined;
+/** node:worker_threads, loaded with the first worker: with the streams module it brings, about 5 ms of a start that renders on one thread */
+const workerThreads = () => (threads ??= createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads'));
 
 /** A part of the engine's build is missing: the run stops with one line naming it (exit 1, src/cli/main.ts). */
 export class InstallError extends Error {}
@@ -44,7 +49,7 @@ export function prestartWorkers(n: number): void {
   const launched = g[LAUNCHED] ?? [];
   delete g[LAUNCHED];
   for (let i = 0; i < n; i++) {
-    const e = { w: launched.shift() ?? new Worker(workerUrl()), exited: false };
+    const e = { w: launched.shift() ?? new (workerThreads().Worker)(workerUrl()), exited: false };
     e.w.unref();
     // until startWorker() takes it: a boot error is the job's to report (its exit fails that render), not a crash here
     e.w.on('error', () => {});
@@ -63,7 +68,7 @@ export function releaseIdleWorkers(): void {
 export function startWorker(job: Record<string, unknown>): Worker {
   let e = idle.shift();
   while (e && e.exited) e = idle.shift();
-  const w = e ? e.w : new Worker(workerUrl());
+  const w = e ? e.w : new (workerThreads().Worker)(workerUrl());
   w.ref();
   w.postMessage(job);
   return w;
