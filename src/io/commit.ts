@@ -78,7 +78,7 @@ function writeAll(fd: number, data: PlannedOutput['data'], path: string): void {
 /**
  * Write the whole set, or none of the regular files (see the module comment). `durable: false`
  * skips the fsyncs: for the engine's images, which the C writes with fopen/fwrite/fclose and no
- * fsync (the fsyncs cost 2–7 ms of a 1024² run here); evidence and records stay durable.
+ * fsync (about 3 ms of a 1024² run here); evidence and records stay durable.
  */
 export function commitOutputs(outputs: PlannedOutput[], opts: { durable?: boolean } = {}): void {
   const durable = opts.durable ?? true;
