@@ -282,7 +282,7 @@ describe('the nanobragg-ts bin: the engine bundled into CommonJS, run with its c
     // (module, one type () → i32, one function, export "layout", body: i32.const 7)
     const layout7 = Buffer.from('0061736d01000000' + '0105016000017f' + '03020100' + '070a01066c61796f75740000' + '0a0601040041070b', 'hex');
     const none = Buffer.from('0061736d01000000', 'hex');
-    const layouts = { 'kernel.wasm': 2, 'passes.wasm': 1 };
+    const layouts = { 'kernel.wasm': 3, 'passes.wasm': 1 };
     for (const module of ['kernel.wasm', 'passes.wasm'] as const) {
       for (const [name, bytes] of [['layout 7', layout7], ['no layout', none], ['missing', null]] as const) {
         if (bytes) expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);

@@ -37,7 +37,7 @@ const C12: f64 = 1.0 / 479001600.0;
 const C14: f64 = -1.0 / 87178291200.0;
 
 /** the memory layout this module shares with src/physics/kernel.ts (WASM_LAYOUT there): change both together */
-export function layout(): i32 { return 2; }
+export function layout(): i32 { return 3; }
 
 // plan indices (f64 slots at offset 0), set by kernel.ts (PLAN_* there)
 const I_OS = 0; const I_SUBPIX = 1; const I_HALFSUB = 2;
@@ -62,26 +62,22 @@ export function setup(src: usize, abc: usize, map: usize, fgrid: usize, out: usi
   pSrc = src; pAbc = abc; pMap = map; pF = fgrid; pOut = out; pRow = rowf32;
 }
 
-// the render statistics, accumulated in the C's pixel order (kernel.ts hands them over per row)
-let sMaxI: f64 = 0; let sMaxIx: f64 = 0; let sMaxIy: f64 = 0; let sSum: f64 = 0; let sSumsqr: f64 = 0; let sSumn: f64 = 0; let sOmega: f64 = 0;
-export function statsSet(maxI: f64, maxIx: f64, maxIy: f64, sum: f64, sumsqr: f64, sumn: f64, omegaSum: f64): void {
-  sMaxI = maxI; sMaxIx = maxIx; sMaxIy = maxIy; sSum = sum; sSumsqr = sumsqr; sSumn = sumn; sOmega = omegaSum;
-}
-export function statsGet(i: i32): f64 {
-  return i == 0 ? sMaxI : i == 1 ? sMaxIx : i == 2 ? sMaxIy : i == 3 ? sSum : i == 4 ? sSumsqr : i == 5 ? sSumn : sOmega;
-}
+// the render statistics, accumulated in the C's pixel order, in plan slots S_MAXI … S_OMEGA
+// (maxI, maxIx, maxIy, sum, sumsqr, sumn, omegaSum): kernel.ts writes them before a row and reads them after
+const S_MAXI = 56; const S_MAXIX = 57; const S_MAXIY = 58; const S_SUM = 59; const S_SUMSQR = 60; const S_SUMN = 61; const S_OMEGA = 62;
+@inline function setP(i: i32, v: f64): void { store<f64>(<usize>i << 3, v); }
 
 /** One pixel's value into the statistics, as render.ts's loop takes it (position: its last sub-pixel); finish() does the same on locals. */
 function addStat(value: f64, fpixel: i32, spixel: i32): void {
   const os = P(I_OS), subpix = P(I_SUBPIX), halfSub = P(I_HALFSUB);
-  if (value > sMaxI) {
-    sMaxI = value;
-    sMaxIx = subpix * (<f64>fpixel * os + os - 1.0) + halfSub;
-    sMaxIy = subpix * (<f64>spixel * os + os - 1.0) + halfSub;
+  if (value > P(S_MAXI)) {
+    setP(S_MAXI, value);
+    setP(S_MAXIX, subpix * (<f64>fpixel * os + os - 1.0) + halfSub);
+    setP(S_MAXIY, subpix * (<f64>spixel * os + os - 1.0) + halfSub);
   }
-  sSum += value;
-  sSumsqr += <f64><f32>(value * value);
-  sSumn += 1.0;
+  setP(S_SUM, P(S_SUM) + value);
+  setP(S_SUMSQR, P(S_SUMSQR) + <f64><f32>(value * value));
+  setP(S_SUMN, P(S_SUMN) + 1.0);
 }
 
 /**
@@ -95,7 +91,7 @@ export function finish(spixel: i32, f0: i32, i0: i32, n: i32): i32 {
   const approx = P(I_APPROX) != 0;
   const os = P(I_OS), subpix = P(I_SUBPIX), halfSub = P(I_HALFSUB);
   // the statistics in locals for the loop (the same operations in the same order as addStat)
-  let maxI = sMaxI, maxIx = sMaxIx, maxIy = sMaxIy, sum = sSum, sumsqr = sSumsqr, sumn = sSumn, omegaSum = sOmega;
+  let maxI = P(S_MAXI), maxIx = P(S_MAXIX), maxIy = P(S_MAXIY), sum = P(S_SUM), sumsqr = P(S_SUMSQR), sumn = P(S_SUMN), omegaSum = P(S_OMEGA);
   let i = i0;
   for (; i < n; i++) {
     const o = pOut + <usize>i * stride;
@@ -114,7 +110,7 @@ export function finish(spixel: i32, f0: i32, i0: i32, n: i32): i32 {
     sumsqr += <f64><f32>(value * value);
     sumn += 1.0;
   }
-  sMaxI = maxI; sMaxIx = maxIx; sMaxIy = maxIy; sSum = sum; sSumsqr = sumsqr; sSumn = sumn; sOmega = omegaSum;
+  setP(S_MAXI, maxI); setP(S_MAXIX, maxIx); setP(S_MAXIY, maxIy); setP(S_SUM, sum); setP(S_SUMSQR, sumsqr); setP(S_SUMN, sumn); setP(S_OMEGA, omegaSum);
   return i;
 }
 
@@ -232,8 +228,10 @@ let gBad: v128 = f64x2.splat(0.0);
 // folded away: V8 optimizes a function of its own when it gets hot, and a row function half the
 // size gets there in half the time (38 ms for the two together, in the background, while the
 // baseline code runs the first rows).
-export function rowExact(spixel: i32, f0: i32, pairs: i32): void { rowImpl(false, spixel, f0, pairs); }
-export function rowFast(spixel: i32, f0: i32, pairs: i32): void { rowImpl(true, spixel, f0, pairs); }
+//
+// Each then runs finish() on the row (one call from JavaScript per row, not two) and returns what it returns.
+export function rowExact(spixel: i32, f0: i32, pairs: i32): i32 { rowImpl(false, spixel, f0, pairs); return finish(spixel, f0, 0, 2 * pairs); }
+export function rowFast(spixel: i32, f0: i32, pairs: i32): i32 { rowImpl(true, spixel, f0, pairs); return finish(spixel, f0, 0, 2 * pairs); }
 
 @inline function rowImpl(approx: bool, spixel: i32, f0: i32, pairs: i32): void {
   const os = <i32>P(I_OS); const subpix = P(I_SUBPIX); const halfSub = P(I_HALFSUB);

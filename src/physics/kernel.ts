@@ -368,11 +368,12 @@ function unitize3(v: Float64Array): void {
 
 /** The WebAssembly part (wasm/kernel.ts), instantiated with this run's plan written into its memory. */
 interface WasmKernel {
-  row: (spixel: number, f0: number, pairs: number) => void;
+  /** the row's pixel pairs, then finish() on them: returns the first pixel the bound cannot decide, or the row's count */
+  row: (spixel: number, f0: number, pairs: number) => number;
   finish: (spixel: number, f0: number, i0: number, n: number) => number;
   put: (i: number, value: number, fpixel: number, spixel: number) => void;
-  statsSet: (maxI: number, maxIx: number, maxIy: number, sum: number, sumsqr: number, sumn: number, omegaSum: number) => void;
-  statsGet: (i: number) => number;
+  /** the running statistics in the module's memory (plan slots 56–62): maxI, maxIx, maxIy, sum, sumsqr, sumn, omegaSum */
+  stats: Float64Array;
   rowF32: Float32Array;
 }
 
@@ -387,7 +388,7 @@ export function setWasmModule(m: WebAssembly.Module): void { wasmModule = m; was
  * The interface this code and wasm/kernel.ts share (its `layout()` export): the exported
  * functions, the plan's slots and the regions instantiate() lays out. Changed with either side.
  */
-const WASM_LAYOUT = 2;
+const WASM_LAYOUT = 3;
 
 /**
  * A WebAssembly module of the same build as this code, and only that one: dist/src/physics/*.js
@@ -495,7 +496,7 @@ function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
   ex.setup(oSrc, oAbc, oMap, oF, oOut, oRow);
   // the row function of the run's kind (wasm/kernel.ts: one copy each, so each is optimized on its own)
   const row = K.approx ? ex.rowFast : ex.rowExact;
-  return { row, finish: ex.finish, put: ex.put, statsSet: ex.statsSet, statsGet: ex.statsGet, rowF32: new Float32Array(buf, oRow, K.fpixels) };
+  return { row, finish: ex.finish, put: ex.put, stats: new Float64Array(buf, 56 * 8, 7), rowF32: new Float32Array(buf, oRow, K.fpixels) };
 }
 
 /**
@@ -504,18 +505,16 @@ function instantiate(mod: WebAssembly.Module, K: KernelPlan): WasmKernel {
  * the reference loop here, and the WebAssembly side goes on after it.
  */
 function wasmRow(W: WasmKernel, K: KernelPlan, P: Precision, cfg: SimulationConfig, table: LatticeTable, spixel: number, f0: number, pairs: number, image: Float32Array, stats: RenderStats, st: KernelState): void {
-  W.row(spixel, f0, pairs);
-  const n = 2 * pairs;
-  W.statsSet(stats.maxI, stats.maxIx, stats.maxIy, stats.sum, stats.sumsqr, stats.sumn, stats.omegaSum);
-  for (let i = W.finish(spixel, f0, 0, n); i < n; i = W.finish(spixel, f0, i + 1, n)) {
+  const n = 2 * pairs, S = W.stats;
+  S[0] = stats.maxI; S[1] = stats.maxIx; S[2] = stats.maxIy; S[3] = stats.sum; S[4] = stats.sumsqr; S[5] = stats.sumn; S[6] = stats.omegaSum;
+  for (let i = W.row(spixel, f0, pairs); i < n; i = W.finish(spixel, f0, i + 1, n)) {
     // no φ carry-over or polar-vector state reaches these pixels (a later sweep, Kahn factor 0): the state before is the state after
     const fpixel = f0 + i;
     st.savedPolar.set(st.polarVector);
     redoPixel(P, cfg, table, spixel, fpixel, image, st, false);
     W.put(i, image[spixel * K.fpixels + fpixel], fpixel, spixel);
   }
-  stats.maxI = W.statsGet(0); stats.maxIx = W.statsGet(1); stats.maxIy = W.statsGet(2);
-  stats.sum = W.statsGet(3); stats.sumsqr = W.statsGet(4); stats.sumn = W.statsGet(5); stats.omegaSum = W.statsGet(6);
+  stats.maxI = S[0]; stats.maxIx = S[1]; stats.maxIy = S[2]; stats.sum = S[3]; stats.sumsqr = S[4]; stats.sumn = S[5]; stats.omegaSum = S[6];
   image.set(W.rowF32.subarray(0, n), spixel * K.fpixels + f0);
 }
 
