@@ -20,18 +20,21 @@ const vm = require('node:vm');
 
 const file = join(__dirname, 'engine.js');
 
+/** the tag, path and length that start a cache file for a bundle of `length` bytes */
+const cacheTag = (length) => Buffer.from(`nbparity code cache 2\0${file}\0${length}\0`);
+
 /**
  * The start of a cache file: what it is made for, the bundle's path and bytes (V8 keeps the path
  * it was made with in the cached code's stack traces, so a copied build compiles afresh rather
  * than name the old place). V8's cached data follows.
  */
 function cacheHeader(bytes) {
-  return Buffer.concat([Buffer.from(`nbparity code cache 2\0${file}\0${bytes.length}\0`), bytes]);
+  return Buffer.concat([cacheTag(bytes.length), bytes]);
 }
 
 /** V8's part of `cache` when the cache was made for exactly `bytes` (cacheHeader), else undefined */
 function cachedDataFor(cache, bytes) {
-  const head = Buffer.from(`nbparity code cache 2\0${file}\0${bytes.length}\0`);
+  const head = cacheTag(bytes.length);
   const end = head.length + bytes.length;
   if (!cache || cache.length <= end || !cache.subarray(0, head.length).equals(head) || !cache.subarray(head.length, end).equals(bytes)) return undefined;
   return cache.subarray(end);

@@ -35,6 +35,9 @@ function candidates(): string[] {
   }
 }
 
+/** how koffi was loaded in this process: its platform's native module directly, or koffi's own loader (null: not yet) */
+export let koffiLoadedBy: 'native module' | 'koffi' | null = null;
+
 /**
  * koffi's native module. koffi's own loader finds it through Node's resolver (the package's
  * "exports" map, then its platform package by name: 5–9 ms of every start here) and loads the
@@ -42,11 +45,8 @@ function candidates(): string[] {
  * beside koffi (node_modules/@koromix/koffi-<platform>-<arch>/<platform>_<arch>/koffi.node, in
  * this file's folder or a parent's), and used when it loads and is the version of the koffi
  * package there; anything else (another layout, another C library, another version) goes
- * through require('koffi'), which decides. Either way the calls are koffi's own.
+ * through the koffi package itself, whose loader decides. Either way the calls are koffi's own.
  */
-/** how koffi was loaded in this process: its platform's native module directly, or koffi's own loader (null: not yet) */
-export let koffiLoadedBy: 'native module' | 'koffi' | null = null;
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function koffiModule(): any {
   const triplet = `${process.platform}_${process.arch}`;
